@@ -1,0 +1,367 @@
+// Package connectors defines the one interface every chat network implements,
+// the typed events a connector emits, and the registry the core uses to find
+// connectors by network name. It imports nothing else of Switchboard's.
+//
+// The shape follows database/sql/driver: a small required interface
+// (Connector) plus optional capability interfaces (Historian, Blocker,
+// Unsubscriber, Typer, …) that the core detects with a type assertion.
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// FieldKind says how the account form renders and validates a field.
+type FieldKind int
+
+const (
+	FieldText     FieldKind = iota // free text (nick, user name)
+	FieldHostPort                  // HOST:PORT
+	FieldBool                      // a check box; values "true" / "false"
+	FieldFile                      // a path to a local file (CA bundle)
+	FieldList                      // comma-separated list (channels to join)
+	FieldSecret                    // a password or token: goes to the secret store, never to settings
+)
+
+// Field is one entry of a network's account form. The GUI builds its
+// "Add account" dialog from these and the CLI maps its flags onto them, so
+// neither needs per-protocol code.
+type Field struct {
+	Key         string // settings key, e.g. "server"; for FieldSecret the secret's name
+	Label       string // "Server"
+	Placeholder string // "irc.libera.chat:6697"
+	Help        string // one line shown under the field
+	Kind        FieldKind
+	Required    bool
+	Default     string
+}
+
+// NetworkInfo describes a network: its name, how to show it, its form.
+type NetworkInfo struct {
+	Name        string // registry key: "irc", "xmpp", "email"
+	DisplayName string // "IRC"
+	Fields      []Field
+}
+
+// Account is one configured account as the connector sees it.
+type Account struct {
+	ID       string            // the user's name for the account; unique in a profile
+	Network  string            // registry key
+	Settings map[string]string // values of the non-secret Fields, by Key
+}
+
+// Setting returns a setting, or def when it is unset or empty.
+func (a Account) Setting(key, def string) string {
+	if v, ok := a.Settings[key]; ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// ErrNoSecret is returned by Secrets.Get when the secret was never stored.
+var ErrNoSecret = errors.New("no secret stored")
+
+// Secrets gives a running connector its account's secrets (password,
+// token) without the connector knowing where they are kept.
+type Secrets interface {
+	Get(ctx context.Context, key string) (string, error)
+}
+
+// Direction of a message relative to the user.
+type Direction int
+
+const (
+	Inbound  Direction = iota // written by someone else
+	Outbound                  // written by the user (here or on another device)
+)
+
+func (d Direction) String() string {
+	if d == Outbound {
+		return "out"
+	}
+	return "in"
+}
+
+// ConversationKind separates 1:1 chats from group chats.
+type ConversationKind int
+
+const (
+	Direct ConversationKind = iota
+	Group
+)
+
+// ConversationRef names a conversation on the network: "#go-nuts" for an
+// IRC channel, "bob" for an IRC query, "bob@example.org" for XMPP. The ID
+// is what Send targets; together with the account it is unique.
+type ConversationRef struct {
+	ID    string
+	Kind  ConversationKind
+	Title string // optional display title; the core falls back to ID
+}
+
+// Message is one message as it crossed the network.
+type Message struct {
+	RemoteID     string // stable across reconnects and resyncs; storage dedups on (account, RemoteID)
+	Conversation ConversationRef
+	Sender       string // network handle of the author ("alice", "alice@example.org")
+	SenderName   string // display name if known
+	Time         time.Time
+	Direction    Direction
+	Text         string
+	Action       bool              // an emote ("/me waves"): render as "* alice waves"
+	Notice       bool              // a notice / automated message
+	ReplyTo      string            // RemoteID of the message this replies to, if any
+	Headers      map[string]string // protocol evidence the policy may use (List-Unsubscribe, bot flags…)
+}
+
+// ContactKind is the connector's evidence of who a contact is.
+type ContactKind int
+
+const (
+	KindUnknown ContactKind = iota
+	KindPerson
+	KindBrand
+	KindBot
+)
+
+func (k ContactKind) String() string {
+	switch k {
+	case KindPerson:
+		return "person"
+	case KindBrand:
+		return "brand"
+	case KindBot:
+		return "bot"
+	}
+	return "unknown"
+}
+
+// Contact is a person or service the account can talk to.
+type Contact struct {
+	Handle   string
+	Name     string
+	Kind     ContactKind
+	Evidence []string // why Kind was chosen: "irc: user mode +B (bot)", "email: List-Unsubscribe header"
+}
+
+// ConnState is the connection state the user sees.
+type ConnState int
+
+const (
+	StateOffline ConnState = iota
+	StateConnecting
+	StateOnline
+	StateAuthFailed // the server refused the credentials; Reason has its words
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateOnline:
+		return "online"
+	case StateAuthFailed:
+		return "auth failed"
+	}
+	return "offline"
+}
+
+// Event is the closed set of things a connector reports. Every event names
+// its account. Only the types in this file implement it.
+type Event interface {
+	AccountID() string
+	isEvent()
+}
+
+// MessageReceived: a message arrived, or the user's own message was echoed
+// (Direction == Outbound), or history was backfilled (Backfill == true).
+type MessageReceived struct {
+	Account  string
+	Message  Message
+	Backfill bool
+}
+
+// ContactUpdated: a contact's name or kind became known or changed.
+type ContactUpdated struct {
+	Account string
+	Contact Contact
+}
+
+// ConversationUpdated: a conversation was joined, renamed or left.
+type ConversationUpdated struct {
+	Account      string
+	Conversation ConversationRef
+	Topic        string
+	Members      []string // handles, when known
+	Left         bool
+}
+
+// Receipt: the peer received or read a message the user sent.
+type Receipt struct {
+	Account      string
+	Conversation string
+	RemoteID     string
+	Read         bool // false: delivered; true: read
+	Time         time.Time
+}
+
+// Typing: someone is typing (or stopped).
+type Typing struct {
+	Account      string
+	Conversation string
+	Handle       string
+	Active       bool
+}
+
+// Presence: a contact went online, away or offline.
+type Presence struct {
+	Account string
+	Handle  string
+	Online  bool
+	Away    bool
+	Status  string
+}
+
+// ConnectionState: the account's connection changed state. Reason is the
+// server's words for an auth failure or the error that dropped the link.
+type ConnectionState struct {
+	Account string
+	State   ConnState
+	Reason  string
+	Self    string // the handle the network knows us by, once online
+}
+
+func (e MessageReceived) AccountID() string     { return e.Account }
+func (e ContactUpdated) AccountID() string      { return e.Account }
+func (e ConversationUpdated) AccountID() string { return e.Account }
+func (e Receipt) AccountID() string             { return e.Account }
+func (e Typing) AccountID() string              { return e.Account }
+func (e Presence) AccountID() string            { return e.Account }
+func (e ConnectionState) AccountID() string     { return e.Account }
+
+func (MessageReceived) isEvent()     {}
+func (ContactUpdated) isEvent()      {}
+func (ConversationUpdated) isEvent() {}
+func (Receipt) isEvent()             {}
+func (Typing) isEvent()              {}
+func (Presence) isEvent()            {}
+func (ConnectionState) isEvent()     {}
+
+// Outgoing is a message the user wants sent.
+type Outgoing struct {
+	LocalID      string // the outbox ID; connectors that can carry a client ID (IRCv3 label, XMPP id, Message-ID) use it so a retry is recognisable
+	Conversation ConversationRef
+	Text         string
+	Action       bool
+	ReplyTo      string
+}
+
+// AuthError is returned from Run (wrapped or not) when the server refused
+// the credentials. The core shows Reason and stops retrying until the user
+// changes the account.
+type AuthError struct {
+	Reason string // the server's words
+}
+
+func (e *AuthError) Error() string { return "authentication failed: " + e.Reason }
+
+// ErrNotConnected is returned by Send when the account is not online.
+var ErrNotConnected = errors.New("not connected")
+
+// Connector is one account's live link to a network. The core creates one
+// per account with the registered constructor.
+type Connector interface {
+	Info() NetworkInfo
+	// Run connects, syncs and blocks until ctx ends (returns nil or
+	// ctx.Err()) or the connection fails (returns the error; an *AuthError
+	// for refused credentials). It sends events on sink and never closes it.
+	// The core calls Run again, with backoff, after a failure.
+	Run(ctx context.Context, acct Account, secrets Secrets, sink chan<- Event) error
+	// Send delivers one message while Run is connected; ErrNotConnected otherwise.
+	Send(ctx context.Context, msg Outgoing) (remoteID string, err error)
+}
+
+// Cursor is an opaque paging position for History.
+type Cursor string
+
+// Historian fetches older messages from the server (IRC chathistory, XMPP MAM, IMAP).
+type Historian interface {
+	History(ctx context.Context, conv ConversationRef, before Cursor, limit int) ([]Message, Cursor, error)
+}
+
+// Blocker blocks or unblocks a contact on the network (XMPP XEP-0191, IRC SILENCE/ignore).
+type Blocker interface {
+	Block(ctx context.Context, handle string, block bool) error
+}
+
+// Unsubscriber unsubscribes from a sender on the network (e-mail RFC 8058 /
+// RFC 2369). Result is a short human/ledger-readable outcome ("HTTP 200",
+// "mail <id> sent").
+type Unsubscriber interface {
+	Unsubscribe(ctx context.Context, handle string) (result string, err error)
+}
+
+// Typer sends typing notifications.
+type Typer interface {
+	SetTyping(ctx context.Context, conv ConversationRef, active bool) error
+}
+
+// Joiner joins or leaves group conversations at the user's request.
+type Joiner interface {
+	Join(ctx context.Context, conv string) error
+	Leave(ctx context.Context, conv string) error
+}
+
+// Factory makes a new, unconnected connector.
+type Factory func() Connector
+
+type registry struct {
+	mu sync.RWMutex
+	m  map[string]Factory
+}
+
+// The registry mirrors database/sql's driver registry: written only from
+// init functions, read afterwards.
+var drivers = &registry{m: map[string]Factory{}}
+
+// Register makes a network available under name. It panics on a duplicate,
+// like sql.Register, because that is a programming error.
+func Register(name string, f Factory) {
+	drivers.mu.Lock()
+	defer drivers.mu.Unlock()
+	if f == nil {
+		panic("connectors: Register factory is nil")
+	}
+	if _, dup := drivers.m[name]; dup {
+		panic("connectors: Register called twice for " + name)
+	}
+	drivers.m[name] = f
+}
+
+// New returns a fresh connector for a registered network.
+func New(name string) (Connector, error) {
+	drivers.mu.RLock()
+	f, ok := drivers.m[name]
+	drivers.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown network %q (known: %v)", name, Networks())
+	}
+	return f(), nil
+}
+
+// Networks lists the registered network names, sorted.
+func Networks() []string {
+	drivers.mu.RLock()
+	defer drivers.mu.RUnlock()
+	out := make([]string, 0, len(drivers.m))
+	for k := range drivers.m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

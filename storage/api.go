@@ -1,0 +1,257 @@
+package storage
+
+// This file is the storage package's public contract: the types the core
+// reads and writes. The methods on *Store are implemented in the files
+// named after their table (accounts.go, messages.go, …).
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors with plain-words meanings. Callers test them with errors.Is.
+var (
+	// ErrWrongPassphrase: the passphrase does not unwrap this archive's key.
+	ErrWrongPassphrase = errors.New("wrong passphrase: the archive's key could not be unlocked")
+	// ErrKeyMissing: the archive exists but its key is not in the OS keyring
+	// (deleted, or a different user/keyring). Nothing is created over it.
+	ErrKeyMissing = errors.New("the archive's key is missing from the OS keyring; the archive was left untouched")
+	// ErrCorrupt: the database file is damaged or is not a Switchboard archive.
+	ErrCorrupt = errors.New("the archive database is corrupt or not a Switchboard archive")
+	// ErrTampered: a sealed value failed authentication (changed on disk or moved between rows).
+	ErrTampered = errors.New("a sealed value failed its integrity check (the archive was modified outside Switchboard)")
+	// ErrNoKeyring: no OS keyring answered and no passphrase was supplied.
+	ErrNoKeyring = errors.New("no OS keyring is available; set a passphrase to protect the archive")
+	// ErrNotFound: the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// KeyMode records how a profile's data key is protected.
+type KeyMode string
+
+const (
+	ModeKeyring    KeyMode = "keyring"    // random key stored in the OS keyring
+	ModePassphrase KeyMode = "passphrase" // random key wrapped with Argon2id(passphrase)
+)
+
+// Direction of a stored message.
+type Direction string
+
+const (
+	In  Direction = "in"
+	Out Direction = "out"
+)
+
+// Hold says where a message is filed by the brand policy.
+type Hold int
+
+const (
+	Delivered   Hold = iota // in the inbox
+	HeldRequest             // held in Requests (brand without consent)
+	HeldBlocked             // from a blocked brand: kept in Blocked
+)
+
+// SendState of an outbound message written here first.
+type SendState string
+
+const (
+	SendNone    SendState = ""        // inbound, or outbound echoed from another client
+	SendPending SendState = "pending" // in the outbox, not yet confirmed
+	SendSent    SendState = "sent"
+	SendFailed  SendState = "failed"
+)
+
+// Account is a configured chat account. Name and Settings are sealed.
+type Account struct {
+	Name     string            // the user's name for it, unique in the profile
+	Network  string            // connector registry key
+	Settings map[string]string // non-secret connector settings (server, nick…)
+	Created  time.Time
+	Disabled bool
+}
+
+// MessageIn is a message to archive (from a connector, an import or the outbox).
+type MessageIn struct {
+	Account    string
+	Network    string
+	ConvID     string // remote conversation ID ("#go", "bob", "bob@example.org")
+	ConvGroup  bool   // group chat (channel, MUC) vs 1:1
+	ConvTitle  string // optional; "" keeps the stored title (or the ConvID)
+	RemoteID   string // dedup key with Account; required
+	Sender     string
+	SenderName string
+	Time       time.Time
+	Direction  Direction
+	Text       string
+	Action     bool
+	Notice     bool
+	Hold       Hold
+	HoldReason string // plain words for Requests ("AcmeDeals started a conversation; you have not subscribed"); sealed
+	SendState  SendState
+}
+
+// PutResult reports what PutMessages did with one MessageIn, in order.
+type PutResult struct {
+	ConvRow  int64 // conversation row ID
+	MsgRow   int64 // message row ID (existing row when a duplicate)
+	Inserted bool  // false: (account, remote ID) was already stored
+}
+
+// Message is a stored message, decrypted.
+type Message struct {
+	Row        int64
+	ConvRow    int64
+	Account    string
+	Network    string
+	RemoteID   string
+	Sender     string
+	SenderName string
+	Time       time.Time
+	Direction  Direction
+	Text       string
+	Action     bool
+	Notice     bool
+	Hold       Hold
+	HoldReason string
+	SendState  SendState
+	SendError  string
+}
+
+// Filter selects conversations for the unified list.
+type Filter string
+
+const (
+	FilterAll      Filter = "all"      // every conversation with a delivered message
+	FilterUnread   Filter = "unread"   // with unread delivered inbound messages
+	FilterAwaiting Filter = "awaiting" // last delivered message inbound and unanswered; oldest wait first
+	FilterRequests Filter = "requests" // with messages held as requests
+	FilterBlocked  Filter = "blocked"  // with messages held from blocked brands
+)
+
+// ConvQuery selects and pages conversations.
+type ConvQuery struct {
+	Filter  Filter
+	Account string // "" = all accounts
+	Limit   int    // 0 = no limit
+	Offset  int
+}
+
+// Conversation is one row of the unified list, decrypted. For
+// FilterRequests/FilterBlocked the Last*/Unread fields describe the held
+// messages; otherwise the delivered ones.
+type Conversation struct {
+	Row           int64
+	Account       string
+	Network       string
+	RemoteID      string // ConvID on the network
+	Group         bool
+	Title         string
+	Unread        int
+	Held          int // messages held as requests
+	Blocked       int // messages held from blocked brands
+	HoldReason    string
+	LastTime      time.Time
+	LastText      string
+	LastSender    string
+	LastDirection Direction
+	LastAction    bool
+	Muted         bool
+}
+
+// SearchHit is one message found by Search, newest first.
+type SearchHit struct {
+	Message
+	ConvTitle    string
+	ConvRemoteID string
+}
+
+// ContactKind as stored: the connector's/list's evidence and the user's word.
+type ContactKind string
+
+const (
+	ContactUnknown ContactKind = "unknown"
+	ContactPerson  ContactKind = "person"
+	ContactBrand   ContactKind = "brand"
+	ContactBot     ContactKind = "bot"
+)
+
+// Contact is a sealed contact record.
+type Contact struct {
+	Account  string
+	Handle   string
+	Name     string
+	Kind     ContactKind // evidence-based classification
+	UserKind ContactKind // the user's classification; "" when the user has not said; wins over Kind
+	Evidence []string
+	Updated  time.Time
+}
+
+// OutboxItem is a message the user asked to send.
+type OutboxItem struct {
+	ID        int64 // also the LocalID given to the connector
+	Account   string
+	Network   string
+	ConvID    string
+	ConvGroup bool
+	Text      string
+	Action    bool
+	State     SendState
+	Attempts  int
+	Error     string
+	Created   time.Time
+	MsgRow    int64 // the archive row shown as pending in the conversation
+	RemoteID  string
+}
+
+// Consent is the current consent state of one brand on one account.
+type Consent struct {
+	Account     string
+	Handle      string
+	State       string   // "none", "replies", "subscribed", "blocked"
+	Scopes      []string // for "subscribed": updates, offers, service
+	Until       time.Time
+	LastUserMsg time.Time // the user's last message to the brand (starts the replies window)
+	Updated     time.Time
+}
+
+// LedgerEntry is one append-only consent ledger record.
+type LedgerEntry struct {
+	Seq       int64
+	Time      time.Time
+	Account   string
+	Network   string
+	Brand     string // handle
+	OldState  string
+	NewState  string
+	Scopes    []string
+	Until     time.Time
+	How       string // "gui", "cli", "automatic expiry", "user sent first", "import"
+	MessageID string // remote ID of the message that prompted it, if any
+	Result    string // network-side outcome of a revoke ("HTTP 200", "ignored on server")
+}
+
+// ImportStats is what Import did.
+type ImportStats struct {
+	Read       int // lines read
+	Inserted   int // new messages
+	Duplicates int // already present
+	Batches    int // committed batches
+}
+
+// ExportRecord is one JSONL line of an export.
+type ExportRecord struct {
+	Network           string    `json:"network"`
+	Account           string    `json:"account"`
+	Conversation      string    `json:"conversation"`
+	ConversationTitle string    `json:"conversation_title"`
+	Group             bool      `json:"group,omitempty"`
+	Sender            string    `json:"sender"`
+	SenderName        string    `json:"sender_name"`
+	RemoteID          string    `json:"remote_id"`
+	Time              time.Time `json:"time"`
+	Direction         Direction `json:"direction"`
+	Text              string    `json:"text"`
+	Action            bool      `json:"action,omitempty"`
+	Notice            bool      `json:"notice,omitempty"`
+	Hold              Hold      `json:"hold,omitempty"`
+}
