@@ -47,14 +47,14 @@ type Options struct {
 
 // Server is a running Dovecot plus the submission bridge.
 type Server struct {
-	Dir        string // config, users file, cert.pem, key.pem, mail/
-	CAFile     string // PEM of the self-signed certificate (trust this)
-	IMAPAddr   string // plain IMAP with STARTTLS
-	IMAPSAddr  string // IMAP over implicit TLS
-	LMTPAddr   string
-	SubmitAddr string // SMTP submission with STARTTLS (AUTH only after TLS)
+	Dir           string // config, users file, cert.pem, key.pem, mail/
+	CAFile        string // PEM of the self-signed certificate (trust this)
+	IMAPAddr      string // plain IMAP with STARTTLS
+	IMAPSAddr     string // IMAP over implicit TLS
+	LMTPAddr      string
+	SubmitAddr    string // SMTP submission with STARTTLS (AUTH only after TLS)
 	SubmitTLSAddr string // SMTP submission over implicit TLS
-	PlainSMTP  string // SMTP with AUTH over plaintext (for tls=false loopback tests)
+	PlainSMTP     string // SMTP with AUTH over plaintext (for tls=false loopback tests)
 
 	opts    Options
 	users   procUsers
