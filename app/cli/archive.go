@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+func (a *app) export(ctx context.Context, args []string) error {
+	fs := newFlags("export")
+	format := fs.String("format", "jsonl", "jsonl")
+	out := fs.String("out", "", "write to FILE instead of stdout")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "jsonl" {
+		return usagef("export: the only format is jsonl")
+	}
+	api, _, done, err := a.api(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if *out == "" {
+		bw := bufio.NewWriterSize(a.env.Stdout, 1<<16)
+		if _, err := api.Export(ctx, bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	// Write to a temporary file and rename, so a failed export never
+	// leaves a truncated file under the name the user asked for.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".switchboard-export-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", *out, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	n, err := api.Export(ctx, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export to %s: %w", *out, err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(a.env.Stderr, "Exported %d messages to %s (plain text: keep it safe).\n", n, *out)
+	return nil
+}
+
+func (a *app) importArchive(ctx context.Context, args []string) error {
+	fs := newFlags("import")
+	format := fs.String("format", "jsonl", "jsonl")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *format != "jsonl" {
+		return usagef("import: the only format is jsonl")
+	}
+	if len(pos) != 1 {
+		return usagef("usage: import --format jsonl FILE ('-' for stdin)")
+	}
+	var r io.Reader = a.env.Stdin
+	if pos[0] != "-" {
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	api, _, done, err := a.api(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := api.Import(ctx, bufio.NewReaderSize(r, 1<<16))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.env.Stdout, "Imported %d new messages (%d already present, %d lines read).\n", st.Inserted, st.Duplicates, st.Read)
+	return nil
+}

@@ -1,0 +1,157 @@
+package core
+
+// This file is the core's command API: what the GUI (app/ui) and the CLI
+// (app/cli) call. Both go through the API interface, so the CLI can talk to
+// a running instance over the control socket (Client) or to a local Core
+// with the same code.
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// API is the one command surface of Switchboard. *Core implements it in
+// process; *Client implements it over the profile's control socket.
+type API interface {
+	// Networks lists the networks this build can connect to, with their account forms.
+	Networks(ctx context.Context) ([]connectors.NetworkInfo, error)
+	// Accounts lists configured accounts with their live connection state.
+	Accounts(ctx context.Context) ([]AccountStatus, error)
+	// AddAccount stores a new account (settings sealed, secrets to the secret
+	// store) and, when the core is running, connects it.
+	AddAccount(ctx context.Context, spec AccountSpec) error
+	// UpdateAccount replaces an account's settings; secrets given replace the stored ones.
+	UpdateAccount(ctx context.Context, spec AccountSpec) error
+	// RemoveAccount disconnects and deletes an account and its secrets; its
+	// archived messages stay unless purge is set.
+	RemoveAccount(ctx context.Context, name string, purge bool) error
+	// TestAccount connects with spec until online or failure (or timeout) and
+	// disconnects; nil means the account works.
+	TestAccount(ctx context.Context, spec AccountSpec, timeout time.Duration) error
+
+	// Conversations lists the unified conversation list.
+	Conversations(ctx context.Context, q storage.ConvQuery) ([]storage.Conversation, error)
+	// Conversation returns one conversation row.
+	Conversation(ctx context.Context, row int64) (storage.Conversation, error)
+	// Messages pages a conversation: the limit newest before beforeRow (0 = newest), ascending.
+	Messages(ctx context.Context, convRow, beforeRow int64, limit int) ([]storage.Message, error)
+	// MarkRead clears a conversation's unread count.
+	MarkRead(ctx context.Context, convRow int64) error
+	// SetMuted mutes or unmutes a conversation's notifications.
+	SetMuted(ctx context.Context, convRow int64, muted bool) error
+	// Send queues text for account → target (a conversation ID on the
+	// network: "#chan", "bob"). It is written to the outbox first and sent
+	// exactly once when the account is online.
+	Send(ctx context.Context, req SendRequest) (storage.OutboxItem, error)
+	// Retry re-queues a failed outbox item.
+	Retry(ctx context.Context, outboxID int64) error
+	// Search finds delivered messages across all accounts, newest first.
+	Search(ctx context.Context, query string, limit, offset int) ([]storage.SearchHit, error)
+	// UnreadTotal is the badge count (held brand messages never count).
+	UnreadTotal(ctx context.Context) (int, error)
+
+	// Export writes the whole archive as JSONL.
+	Export(ctx context.Context, w io.Writer) (int, error)
+	// Import reads a JSONL archive.
+	Import(ctx context.Context, r io.Reader) (storage.ImportStats, error)
+
+	// Brands lists contacts classified as brands with consent and evidence.
+	Brands(ctx context.Context) ([]BrandStatus, error)
+	// MarkContact records the user's classification (person or brand).
+	MarkContact(ctx context.Context, account, handle string, kind storage.ContactKind, how string) error
+	// SetConsent changes a brand's consent and appends the ledger.
+	SetConsent(ctx context.Context, req ConsentRequest) error
+	// Ledger returns consent ledger entries ("" = all).
+	Ledger(ctx context.Context, account, brand string) ([]storage.LedgerEntry, error)
+	// PurgeBlocked deletes messages held from blocked brands ("" = all accounts).
+	PurgeBlocked(ctx context.Context, account string) (int, error)
+	// Unsubscribe asks the network to stop a sender (e-mail one-click etc.)
+	// and records the result in the ledger.
+	Unsubscribe(ctx context.Context, account, handle, how string) (string, error)
+}
+
+// AccountSpec is what the user fills in to add or edit an account.
+type AccountSpec struct {
+	Name     string
+	Network  string
+	Settings map[string]string // by connectors.Field.Key (non-secret fields)
+	Secrets  map[string]string // by connectors.Field.Key (FieldSecret fields); never logged or stored in the database in keyring mode
+}
+
+// AccountStatus is an account with its live state.
+type AccountStatus struct {
+	Name     string            `json:"name"`
+	Network  string            `json:"network"`
+	Settings map[string]string `json:"settings"`
+	State    string            `json:"state"`  // connectors.ConnState.String(): online, connecting, offline, auth failed
+	Reason   string            `json:"reason"` // the server's words for a failure
+	Self     string            `json:"self"`   // our handle on the network, once online
+	Since    time.Time         `json:"since"`  // when State was entered
+	Unread   int               `json:"unread"`
+	Disabled bool              `json:"disabled"`
+}
+
+// SendRequest is one message the user sends.
+type SendRequest struct {
+	Account string `json:"account"`
+	Target  string `json:"target"` // conversation ID on the network
+	Text    string `json:"text"`
+	Action  bool   `json:"action,omitempty"`
+	ConvRow int64  `json:"conv_row,omitempty"` // alternative to Account+Target: an existing conversation
+}
+
+// BrandStatus is one brand contact with its consent.
+type BrandStatus struct {
+	Account  string    `json:"account"`
+	Network  string    `json:"network"`
+	Handle   string    `json:"handle"`
+	Name     string    `json:"name"`
+	Kind     string    `json:"kind"` // the effective kind (user's word wins)
+	Evidence []string  `json:"evidence"`
+	Consent  string    `json:"consent"`
+	Scopes   []string  `json:"scopes,omitempty"`
+	Until    time.Time `json:"until,omitempty"`
+	Held     int       `json:"held"`
+}
+
+// ConsentRequest changes a brand's consent.
+type ConsentRequest struct {
+	Account   string    `json:"account"`
+	Handle    string    `json:"handle"`
+	State     string    `json:"state"` // none, replies, subscribed, blocked
+	Scopes    []string  `json:"scopes,omitempty"`
+	Until     time.Time `json:"until,omitempty"`
+	How       string    `json:"how"`        // "gui", "cli"
+	MessageID string    `json:"message_id"` // the message that prompted it, if any
+}
+
+// UpdateKind says what changed.
+type UpdateKind int
+
+const (
+	UpdMessage      UpdateKind = iota // a message was stored or changed (send state)
+	UpdConversation                   // a conversation's counters/title changed (read, hold moved)
+	UpdAccount                        // an account was added/removed or changed connection state
+	UpdBrands                         // consent or classification changed
+	UpdTyping                         // someone is typing in a conversation
+)
+
+// Update is one change the core reports to subscribers (the GUI). Updates
+// arrive in batches; a subscriber applies a batch at once.
+type Update struct {
+	Kind    UpdateKind
+	Account string
+	ConvRow int64
+	Message *storage.Message // for UpdMessage
+	// Notify is set when this message deserves a desktop notification:
+	// inbound, delivered (not held), live (not backfill), conversation not
+	// muted, outside quiet hours. The GUI adds "not the open conversation".
+	Notify bool
+	Title  string // conversation title, for notifications
+	State  *AccountStatus
+	Typing *connectors.Typing
+}

@@ -1,0 +1,479 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"switchboard/app/policy"
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// brandPolicy joins app/policy's pure rules to the archive: contact
+// evidence, consent state and the ledger.
+type brandPolicy struct {
+	c    *Core
+	list *policy.List
+}
+
+// newBrandPolicy loads the bundled brand list and the user's own
+// (PROFILE/brands.txt, created with a commented template if absent). Bad
+// lines of the user's list are logged with their line numbers and skipped.
+func newBrandPolicy(ctx context.Context, c *Core) (*brandPolicy, error) {
+	bundled, err := policy.Bundled()
+	if err != nil {
+		return nil, err
+	}
+	userPath := filepath.Join(c.opt.ProfileDir, policy.UserListFile)
+	f, err := os.Open(userPath)
+	if errors.Is(err, os.ErrNotExist) {
+		if werr := os.WriteFile(userPath, []byte(policy.UserListTemplate), 0o600); werr != nil {
+			c.log.Warn("could not write the user brand list template", "err", werr)
+		}
+		return &brandPolicy{c: c, list: bundled}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open your brand list %s: %w", userPath, err)
+	}
+	defer f.Close()
+	user, perr := policy.Parse(f, userPath)
+	if perr != nil {
+		c.log.Warn("your brand list has bad lines; they are ignored", "err", perr)
+	}
+	return &brandPolicy{c: c, list: policy.Merge(user, bundled)}, nil
+}
+
+func toPolicyKind(k storage.ContactKind) policy.Kind {
+	switch k {
+	case storage.ContactPerson:
+		return policy.KindPerson
+	case storage.ContactBrand, storage.ContactBot:
+		return policy.KindBrand
+	}
+	return ""
+}
+
+func toConnKind(k storage.ContactKind) connectors.ContactKind {
+	switch k {
+	case storage.ContactPerson:
+		return connectors.KindPerson
+	case storage.ContactBrand:
+		return connectors.KindBrand
+	case storage.ContactBot:
+		return connectors.KindBot
+	}
+	return connectors.KindUnknown
+}
+
+func fromConnKind(k connectors.ContactKind) storage.ContactKind {
+	switch k {
+	case connectors.KindPerson:
+		return storage.ContactPerson
+	case connectors.KindBrand:
+		return storage.ContactBrand
+	case connectors.KindBot:
+		return storage.ContactBot
+	}
+	return storage.ContactUnknown
+}
+
+// classify decides who handle is, reading the stored contact.
+func (p *brandPolicy) classify(ctx context.Context, account, network, handle string, headers map[string]string) (policy.Classification, storage.Contact, error) {
+	ct, err := p.c.store.Contact(ctx, account, handle)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return policy.Classification{}, ct, fmt.Errorf("look up contact: %w", err)
+	}
+	cls := policy.Classify(policy.ClassifyInput{
+		Network: network, Handle: handle,
+		NetworkKind: toConnKind(ct.Kind), NetworkEvidence: ct.Evidence,
+		Headers: headers, List: p.list, User: toPolicyKind(ct.UserKind),
+	})
+	return cls, ct, nil
+}
+
+func (p *brandPolicy) consent(ctx context.Context, account, handle string) (policy.Consent, error) {
+	sc, err := p.c.store.Consent(ctx, account, handle)
+	if errors.Is(err, storage.ErrNotFound) {
+		return policy.Consent{State: policy.StateNone}, nil
+	}
+	if err != nil {
+		return policy.Consent{}, fmt.Errorf("read consent: %w", err)
+	}
+	return fromStoredConsent(sc), nil
+}
+
+func fromStoredConsent(sc storage.Consent) policy.Consent {
+	pc := policy.Consent{State: policy.State(sc.State), Until: sc.Until, LastUserMsg: sc.LastUserMsg}
+	if pc.State == "" {
+		pc.State = policy.StateNone
+	}
+	for _, s := range sc.Scopes {
+		pc.Scopes = append(pc.Scopes, policy.Scope(s))
+	}
+	return pc
+}
+
+func toStoredConsent(account, handle string, pc policy.Consent, now time.Time) storage.Consent {
+	sc := storage.Consent{Account: account, Handle: handle, State: string(pc.State), Until: pc.Until, LastUserMsg: pc.LastUserMsg, Updated: now}
+	for _, s := range pc.Scopes {
+		sc.Scopes = append(sc.Scopes, string(s))
+	}
+	return sc
+}
+
+func scopeStrings(sc []policy.Scope) []string {
+	var out []string
+	for _, s := range sc {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+// file decides where an archived message goes. Only inbound 1:1 messages
+// are subject to the opt-in rule; group chats are places the user joined.
+// The user's own messages to a brand open the replies window.
+func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, headers map[string]string) (storage.Hold, string, error) {
+	if in.ConvGroup {
+		return storage.Delivered, "", nil
+	}
+	if in.Direction == storage.Out {
+		return storage.Delivered, "", p.userSent(ctx, in.Account, in.Network, in.ConvID, in.Time, "")
+	}
+	cls, ct, err := p.classify(ctx, in.Account, in.Network, in.Sender, headers)
+	if err != nil {
+		return storage.Delivered, "", err
+	}
+	if cls.Kind != policy.KindBrand {
+		return storage.Delivered, "", nil
+	}
+	// Keep what made it a brand, so `brand list` and the Brands view show it.
+	if ct.Kind != storage.ContactBrand && ct.Kind != storage.ContactBot {
+		err := p.c.store.PutContact(ctx, storage.Contact{Account: in.Account, Handle: in.Sender, Name: firstNonEmpty(in.SenderName, ct.Name),
+			Kind: storage.ContactBrand, UserKind: ct.UserKind, Evidence: cls.Evidence, Updated: p.c.now()})
+		if err != nil {
+			return storage.Delivered, "", fmt.Errorf("record brand evidence: %w", err)
+		}
+	}
+	cons, err := p.consent(ctx, in.Account, in.Sender)
+	if err != nil {
+		// Without the consent record, hold: a held message is never lost.
+		return storage.HeldRequest, "Switchboard could not read this brand's consent", err
+	}
+	d := policy.Decide(policy.DecideInput{
+		Brand: firstNonEmpty(in.SenderName, ct.Name, in.Sender), Kind: cls.Kind, Consent: cons,
+		MessageTime: in.Time, Now: p.c.now(), Window: p.c.repliesWindow(ctx),
+	})
+	if d.Expired {
+		next := policy.Expire(cons)
+		if err := p.change(ctx, in.Account, in.Network, in.Sender, cons, next, policy.HowExpiry, in.RemoteID, ""); err != nil {
+			return storage.HeldRequest, d.Reason, err
+		}
+	}
+	switch d.Verdict {
+	case policy.HoldBlocked:
+		return storage.HeldBlocked, d.Reason, nil
+	case policy.HoldRequest:
+		return storage.HeldRequest, d.Reason, nil
+	}
+	return storage.Delivered, "", nil
+}
+
+// userSent opens the replies window of a brand the user writes to.
+func (p *brandPolicy) userSent(ctx context.Context, account, network, handle string, at time.Time, msgID string) error {
+	cls, _, err := p.classify(ctx, account, network, handle, nil)
+	if err != nil || cls.Kind != policy.KindBrand {
+		return err
+	}
+	cur, err := p.consent(ctx, account, handle)
+	if err != nil {
+		return err
+	}
+	if at.Before(cur.LastUserMsg) {
+		return nil // an older echo or backfill
+	}
+	next, changed := policy.OnUserSent(cur, at)
+	if !changed {
+		return p.c.store.PutConsent(ctx, toStoredConsent(account, handle, next, p.c.now()))
+	}
+	return p.change(ctx, account, network, handle, cur, next, policy.HowUserSent, msgID, "")
+}
+
+// change stores a consent and appends the ledger entry for it.
+func (p *brandPolicy) change(ctx context.Context, account, network, handle string, old, next policy.Consent, how, msgID, result string) error {
+	if err := p.c.store.PutConsent(ctx, toStoredConsent(account, handle, next, p.c.now())); err != nil {
+		return fmt.Errorf("save consent: %w", err)
+	}
+	_, err := p.c.store.AppendLedger(ctx, storage.LedgerEntry{
+		Time: p.c.now(), Account: account, Network: network, Brand: handle,
+		OldState: string(old.State), NewState: string(next.State), Scopes: scopeStrings(next.Scopes),
+		Until: next.Until, How: how, MessageID: msgID, Result: result,
+	})
+	if err != nil {
+		return fmt.Errorf("append consent ledger: %w", err)
+	}
+	p.c.bus.publish([]Update{{Kind: UpdBrands, Account: account}})
+	return nil
+}
+
+func (p *brandPolicy) contactUpdated(ctx context.Context, e connectors.ContactUpdated) error {
+	old, err := p.c.store.Contact(ctx, e.Account, e.Contact.Handle)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	kind := fromConnKind(e.Contact.Kind)
+	ev := e.Contact.Evidence
+	if kind == storage.ContactUnknown && old.Kind != "" {
+		kind, ev = old.Kind, old.Evidence // a name change keeps earlier evidence
+	}
+	return p.c.store.PutContact(ctx, storage.Contact{
+		Account: e.Account, Handle: e.Contact.Handle, Name: firstNonEmpty(e.Contact.Name, old.Name),
+		Kind: kind, UserKind: old.UserKind, Evidence: ev, Updated: p.c.now(),
+	})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c *Core) repliesWindow(ctx context.Context) time.Duration {
+	v, _ := c.Pref(ctx, PrefRepliesWindow)
+	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d
+	}
+	return policy.DefaultWindow
+}
+
+// Brands lists every contact classified as a brand (the user's word wins).
+func (c *Core) Brands(ctx context.Context) ([]BrandStatus, error) {
+	cts, err := c.store.Contacts(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	held := map[[2]string]int{}
+	for _, f := range []storage.Filter{storage.FilterRequests, storage.FilterBlocked} {
+		convs, err := c.store.ListConversations(ctx, storage.ConvQuery{Filter: f})
+		if err != nil {
+			return nil, fmt.Errorf("list held conversations: %w", err)
+		}
+		for _, cv := range convs {
+			held[[2]string{cv.Account, cv.RemoteID}] += cv.Held + cv.Blocked
+		}
+	}
+	var out []BrandStatus
+	for _, ct := range cts {
+		a, err := c.store.Account(ctx, ct.Account)
+		network := a.Network
+		if err != nil {
+			network = ""
+		}
+		cls, _, err := c.pol.classify(ctx, ct.Account, network, ct.Handle, nil)
+		if err != nil {
+			return nil, err
+		}
+		if cls.Kind != policy.KindBrand {
+			continue
+		}
+		cons, err := c.pol.consent(ctx, ct.Account, ct.Handle)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BrandStatus{
+			Account: ct.Account, Network: network, Handle: ct.Handle, Name: ct.Name, Kind: string(cls.Kind),
+			Evidence: cls.Evidence, Consent: string(cons.State), Scopes: scopeStrings(cons.Scopes), Until: cons.Until,
+			Held: held[[2]string{ct.Account, ct.Handle}],
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].Handle < out[j].Handle
+	})
+	return out, nil
+}
+
+// MarkContact records the user's word on who a contact is. Marking a
+// person releases what was held from them; marking a brand holds what
+// comes next (what is already in the inbox stays).
+func (c *Core) MarkContact(ctx context.Context, account, handle string, kind storage.ContactKind, how string) error {
+	if kind != storage.ContactPerson && kind != storage.ContactBrand {
+		return fmt.Errorf("mark %s: say person or brand", handle)
+	}
+	if _, err := c.store.Account(ctx, account); err != nil {
+		return fmt.Errorf("mark %s: account %q: %w", handle, account, err)
+	}
+	if _, err := c.store.Contact(ctx, account, handle); errors.Is(err, storage.ErrNotFound) {
+		if err := c.store.PutContact(ctx, storage.Contact{Account: account, Handle: handle, Kind: storage.ContactUnknown, Updated: c.now()}); err != nil {
+			return fmt.Errorf("mark %s: %w", handle, err)
+		}
+	}
+	if err := c.store.SetUserKind(ctx, account, handle, kind); err != nil {
+		return fmt.Errorf("mark %s: %w", handle, err)
+	}
+	if kind == storage.ContactPerson {
+		if _, err := c.store.SetHold(ctx, account, handle, storage.HeldRequest, storage.Delivered); err != nil {
+			return fmt.Errorf("release messages of %s: %w", handle, err)
+		}
+	}
+	c.bus.publish([]Update{{Kind: UpdBrands, Account: account}, {Kind: UpdConversation, Account: account}})
+	return nil
+}
+
+// SetConsent changes a brand's consent, moves its held messages to match,
+// acts on the network where the connector can (block), and appends the
+// ledger.
+func (c *Core) SetConsent(ctx context.Context, req ConsentRequest) error {
+	a, err := c.store.Account(ctx, req.Account)
+	if err != nil {
+		return fmt.Errorf("consent: account %q: %w", req.Account, err)
+	}
+	if req.Handle == "" {
+		return errors.New("consent: no contact given")
+	}
+	next := policy.Consent{State: policy.State(req.State), Until: req.Until}
+	for _, s := range req.Scopes {
+		next.Scopes = append(next.Scopes, policy.Scope(s))
+	}
+	if err := next.Validate(c.now()); err != nil {
+		return fmt.Errorf("consent for %s: %w", req.Handle, err)
+	}
+	cur, err := c.pol.consent(ctx, req.Account, req.Handle)
+	if err != nil {
+		return err
+	}
+	next.LastUserMsg = cur.LastUserMsg
+	if ct, err := c.store.Contact(ctx, req.Account, req.Handle); errors.Is(err, storage.ErrNotFound) || (err == nil && ct.UserKind == "" && ct.Kind != storage.ContactBrand && ct.Kind != storage.ContactBot) {
+		// Setting consent is the user saying "this is a brand".
+		if err := c.MarkContact(ctx, req.Account, req.Handle, storage.ContactBrand, req.How); err != nil {
+			return err
+		}
+	}
+	result := c.networkBlock(ctx, req.Account, req.Handle, cur.State, next.State)
+	if err := c.pol.change(ctx, req.Account, a.Network, req.Handle, cur, next, req.How, req.MessageID, result); err != nil {
+		return err
+	}
+	if err := c.moveHeld(ctx, req.Account, req.Handle, next.State); err != nil {
+		return err
+	}
+	c.bus.publish([]Update{{Kind: UpdConversation, Account: req.Account}})
+	return nil
+}
+
+// moveHeld files a brand's held messages by its new consent.
+func (c *Core) moveHeld(ctx context.Context, account, handle string, st policy.State) error {
+	type move struct{ from, to storage.Hold }
+	var moves []move
+	switch st {
+	case policy.StateBlocked:
+		moves = []move{{storage.HeldRequest, storage.HeldBlocked}}
+	case policy.StateSubscribed, policy.StateReplies:
+		moves = []move{{storage.HeldRequest, storage.Delivered}, {storage.HeldBlocked, storage.Delivered}}
+	case policy.StateNone:
+		moves = []move{{storage.HeldBlocked, storage.HeldRequest}}
+	}
+	for _, m := range moves {
+		if _, err := c.store.SetHold(ctx, account, handle, m.from, m.to); err != nil {
+			return fmt.Errorf("refile messages of %s: %w", handle, err)
+		}
+	}
+	return nil
+}
+
+// networkBlock blocks or unblocks on the network when the consent enters
+// or leaves "blocked" and the connector can; the outcome goes to the ledger.
+func (c *Core) networkBlock(ctx context.Context, account, handle string, from, to policy.State) string {
+	if (from == policy.StateBlocked) == (to == policy.StateBlocked) {
+		return ""
+	}
+	ar := c.running(account)
+	if ar == nil {
+		return "not connected: blocked in Switchboard only"
+	}
+	conn, _ := ar.snapshot()
+	b, ok := conn.(connectors.Blocker)
+	if !ok {
+		return "this network cannot block: blocked in Switchboard only"
+	}
+	block := to == policy.StateBlocked
+	if err := b.Block(ctx, handle, block); err != nil {
+		return "network refused: " + err.Error()
+	}
+	if block {
+		return "blocked on the network"
+	}
+	return "unblocked on the network"
+}
+
+// Ledger returns consent ledger entries, oldest first.
+func (c *Core) Ledger(ctx context.Context, account, brand string) ([]storage.LedgerEntry, error) {
+	out, err := c.store.Ledger(ctx, account, brand)
+	if err != nil {
+		return nil, fmt.Errorf("read consent ledger: %w", err)
+	}
+	return out, nil
+}
+
+// LedgerRecords converts ledger entries for policy's CSV/JSON writers.
+func LedgerRecords(es []storage.LedgerEntry) []policy.LedgerRecord {
+	out := make([]policy.LedgerRecord, 0, len(es))
+	for _, e := range es {
+		out = append(out, policy.LedgerRecord{
+			Seq: e.Seq, Time: e.Time, Account: e.Account, Network: e.Network, Brand: e.Brand,
+			OldState: e.OldState, NewState: e.NewState, Scopes: slices.Clone(e.Scopes), Until: e.Until,
+			How: e.How, MessageID: e.MessageID, Result: e.Result,
+		})
+	}
+	return out
+}
+
+// PurgeBlocked deletes messages held from blocked brands.
+func (c *Core) PurgeBlocked(ctx context.Context, account string) (int, error) {
+	n, err := c.store.PurgeBlocked(ctx, account)
+	if err != nil {
+		return n, fmt.Errorf("purge blocked: %w", err)
+	}
+	c.bus.publish([]Update{{Kind: UpdConversation, Account: account}})
+	return n, nil
+}
+
+// Unsubscribe asks the network to stop a sender (e-mail RFC 8058 one-click
+// or RFC 2369 mailto) and records the revocation with its outcome.
+func (c *Core) Unsubscribe(ctx context.Context, account, handle, how string) (string, error) {
+	a, err := c.store.Account(ctx, account)
+	if err != nil {
+		return "", fmt.Errorf("unsubscribe: account %q: %w", account, err)
+	}
+	ar := c.running(account)
+	if ar == nil {
+		return "", fmt.Errorf("unsubscribe: account %q is not connected (start `switchboard run` or the app)", account)
+	}
+	conn, _ := ar.snapshot()
+	u, ok := conn.(connectors.Unsubscriber)
+	if !ok {
+		return "", fmt.Errorf("unsubscribe: %s accounts cannot unsubscribe on the network; set consent to blocked instead", a.Network)
+	}
+	result, err := u.Unsubscribe(ctx, handle)
+	if err != nil {
+		return "", fmt.Errorf("unsubscribe %s: %w", handle, err)
+	}
+	cur, err := c.pol.consent(ctx, account, handle)
+	if err != nil {
+		return result, err
+	}
+	next := policy.Consent{State: policy.StateNone, LastUserMsg: cur.LastUserMsg}
+	if err := c.pol.change(ctx, account, a.Network, handle, cur, next, how, "", result); err != nil {
+		return result, err
+	}
+	return result, nil
+}

@@ -1,0 +1,176 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"switchboard/storage"
+)
+
+// Conversations lists the unified conversation list.
+func (c *Core) Conversations(ctx context.Context, q storage.ConvQuery) ([]storage.Conversation, error) {
+	if q.Filter == "" {
+		q.Filter = storage.FilterAll
+	}
+	switch q.Filter {
+	case storage.FilterAll, storage.FilterUnread, storage.FilterAwaiting, storage.FilterRequests, storage.FilterBlocked:
+	default:
+		return nil, fmt.Errorf("unknown filter %q (all, unread, awaiting, requests, blocked)", q.Filter)
+	}
+	out, err := c.store.ListConversations(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// Conversation returns one conversation.
+func (c *Core) Conversation(ctx context.Context, row int64) (storage.Conversation, error) {
+	cv, err := c.store.Conversation(ctx, row)
+	if err != nil {
+		return cv, fmt.Errorf("conversation %d: %w", row, err)
+	}
+	return cv, nil
+}
+
+// Messages pages a conversation, held messages included (a Requests view
+// shows them; the inbox never lists a conversation by them).
+func (c *Core) Messages(ctx context.Context, convRow, beforeRow int64, limit int) ([]storage.Message, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	out, err := c.store.Messages(ctx, convRow, beforeRow, limit, true)
+	if err != nil {
+		return nil, fmt.Errorf("read conversation %d: %w", convRow, err)
+	}
+	return out, nil
+}
+
+// MarkRead clears a conversation's unread count.
+func (c *Core) MarkRead(ctx context.Context, convRow int64) error {
+	if err := c.store.MarkRead(ctx, convRow); err != nil {
+		return fmt.Errorf("mark conversation %d read: %w", convRow, err)
+	}
+	c.bus.publish([]Update{{Kind: UpdConversation, ConvRow: convRow}})
+	return nil
+}
+
+// SetMuted mutes or unmutes a conversation.
+func (c *Core) SetMuted(ctx context.Context, convRow int64, muted bool) error {
+	if err := c.store.SetMuted(ctx, convRow, muted); err != nil {
+		return fmt.Errorf("mute conversation %d: %w", convRow, err)
+	}
+	c.bus.publish([]Update{{Kind: UpdConversation, ConvRow: convRow}})
+	return nil
+}
+
+// Search finds messages across all accounts, newest first.
+func (c *Core) Search(ctx context.Context, query string, limit, offset int) ([]storage.SearchHit, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, fmt.Errorf("search: the query is empty")
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	out, err := c.store.Search(ctx, query, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return out, nil
+}
+
+// UnreadTotal is the number for the tray badge.
+func (c *Core) UnreadTotal(ctx context.Context) (int, error) { return c.store.UnreadTotal(ctx) }
+
+// Export writes the archive as JSONL.
+func (c *Core) Export(ctx context.Context, w io.Writer) (int, error) {
+	n, err := c.store.Export(ctx, w)
+	if err != nil {
+		return n, fmt.Errorf("export: %w", err)
+	}
+	return n, nil
+}
+
+// Import reads a JSONL archive into this profile.
+func (c *Core) Import(ctx context.Context, r io.Reader) (storage.ImportStats, error) {
+	st, err := c.store.Import(ctx, r, nil)
+	if err != nil {
+		return st, fmt.Errorf("import: %w", err)
+	}
+	c.bus.publish([]Update{{Kind: UpdConversation}})
+	return st, nil
+}
+
+// Preference keys with validated values.
+const (
+	PrefQuietHours    = "quiet_hours"    // "22:00-07:00" or ""
+	PrefRepliesWindow = "replies_window" // a Go duration, e.g. "24h"
+)
+
+func validatePref(key, value string) error {
+	switch key {
+	case PrefQuietHours:
+		if value == "" {
+			return nil
+		}
+		if _, _, err := parseQuietHours(value); err != nil {
+			return err
+		}
+	case PrefRepliesWindow:
+		if value == "" {
+			return nil
+		}
+		d, err := time.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("replies window %q: give a positive duration such as 24h", value)
+		}
+	}
+	return nil
+}
+
+// parseQuietHours reads "HH:MM-HH:MM" as minutes since midnight.
+func parseQuietHours(v string) (from, to int, err error) {
+	a, b, ok := strings.Cut(v, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("quiet hours %q: write them as 22:00-07:00", v)
+	}
+	if from, err = parseClock(a); err == nil {
+		to, err = parseClock(b)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("quiet hours %q: %w", v, err)
+	}
+	return from, to, nil
+}
+
+func parseClock(s string) (int, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return hh*60 + mm, nil
+}
+
+// inQuietHours says whether notifications are silenced now.
+func (c *Core) inQuietHours(ctx context.Context) bool {
+	v, err := c.Pref(ctx, PrefQuietHours)
+	if err != nil || v == "" {
+		return false
+	}
+	from, to, err := parseQuietHours(v)
+	if err != nil {
+		return false
+	}
+	now := c.now()
+	m := now.Hour()*60 + now.Minute()
+	if from <= to {
+		return m >= from && m < to
+	}
+	return m >= from || m < to // spans midnight
+}

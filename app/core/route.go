@@ -1,0 +1,212 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+const maxBatch = 512
+
+// route is the one goroutine that applies connector events: policy,
+// storage, then one batch of updates to subscribers. After ctx ends it
+// keeps draining until every account goroutine has stopped, so a message
+// that reached the channel is always stored.
+func (c *Core) route(ctx context.Context) {
+	drained := make(chan struct{})
+	stopping := ctx.Done()
+	for {
+		select {
+		case ev := <-c.events:
+			batch := []connectors.Event{ev}
+		fill:
+			for len(batch) < maxBatch {
+				select {
+				case ev := <-c.events:
+					batch = append(batch, ev)
+				default:
+					break fill
+				}
+			}
+			c.apply(context.WithoutCancel(ctx), batch)
+		case <-stopping:
+			stopping = nil
+			go func() {
+				c.accWG.Wait()
+				close(drained)
+			}()
+		case <-drained:
+			// Everything sent before the accounts stopped is in the channel.
+			for {
+				select {
+				case ev := <-c.events:
+					c.apply(context.WithoutCancel(ctx), []connectors.Event{ev})
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// apply handles one batch of events in order. Contact and consent changes
+// are written at once (later messages of the batch are classified with
+// them); messages are written together in one storage batch.
+func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
+	var (
+		ins     []storage.MessageIn
+		live    []bool
+		updates []Update
+	)
+	for _, ev := range batch {
+		switch e := ev.(type) {
+		case connectors.MessageReceived:
+			in, err := c.toStored(ctx, e)
+			if err != nil {
+				c.log.Error("classify message", "account", e.Account, "err", err)
+			}
+			ins = append(ins, in)
+			live = append(live, !e.Backfill)
+		case connectors.ContactUpdated:
+			if err := c.pol.contactUpdated(ctx, e); err != nil {
+				c.log.Error("store contact", "account", e.Account, "err", err)
+			}
+		case connectors.ConnectionState:
+			if u, ok := c.applyState(e); ok {
+				updates = append(updates, u)
+			}
+		case connectors.Typing:
+			conv, err := c.store.FindConversation(ctx, e.Account, e.Conversation)
+			if err == nil {
+				t := e
+				updates = append(updates, Update{Kind: UpdTyping, Account: e.Account, ConvRow: conv.Row, Typing: &t})
+			}
+		case connectors.ConversationUpdated:
+			if conv, err := c.store.FindConversation(ctx, e.Account, e.Conversation.ID); err == nil {
+				updates = append(updates, Update{Kind: UpdConversation, Account: e.Account, ConvRow: conv.Row})
+			}
+		case connectors.Receipt, connectors.Presence:
+			// Not shown yet; nothing to store.
+		default:
+			c.log.Error("unknown connector event type", "type", typeName(ev))
+		}
+	}
+	if len(ins) > 0 {
+		updates = append(updates, c.storeMessages(ctx, ins, live)...)
+	}
+	c.bus.publish(updates)
+}
+
+// storeMessages writes a batch, retrying a failing database a few times so
+// that a transient error (disk briefly full, busy) loses nothing.
+func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live []bool) []Update {
+	var (
+		res []storage.PutResult
+		err error
+	)
+	for try := 0; try < 5; try++ {
+		res, err = c.store.PutMessages(ctx, ins)
+		if err == nil {
+			break
+		}
+		c.log.Error("store messages", "count", len(ins), "try", try+1, "err", err)
+		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
+	}
+	if err != nil {
+		return nil
+	}
+	quiet := c.inQuietHours(ctx)
+	var ups []Update
+	for i, r := range res {
+		if !r.Inserted {
+			continue
+		}
+		m := storedMessage(ins[i], r)
+		u := Update{Kind: UpdMessage, Account: m.Account, ConvRow: r.ConvRow, Message: &m}
+		if live[i] && !quiet && m.Direction == storage.In && m.Hold == storage.Delivered {
+			conv, err := c.store.Conversation(ctx, r.ConvRow)
+			if err == nil && !conv.Muted {
+				u.Notify = true
+				u.Title = conv.Title
+			}
+		}
+		ups = append(ups, u)
+	}
+	return ups
+}
+
+func storedMessage(in storage.MessageIn, r storage.PutResult) storage.Message {
+	return storage.Message{
+		Row: r.MsgRow, ConvRow: r.ConvRow, Account: in.Account, Network: in.Network,
+		RemoteID: in.RemoteID, Sender: in.Sender, SenderName: in.SenderName, Time: in.Time,
+		Direction: in.Direction, Text: in.Text, Action: in.Action, Notice: in.Notice,
+		Hold: in.Hold, HoldReason: in.HoldReason, SendState: in.SendState,
+	}
+}
+
+// toStored converts a connector message and files it through the brand policy.
+func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (storage.MessageIn, error) {
+	m := e.Message
+	dir := storage.In
+	if m.Direction == connectors.Outbound {
+		dir = storage.Out
+	}
+	t := m.Time
+	if t.IsZero() {
+		t = c.now()
+	}
+	in := storage.MessageIn{
+		Account: e.Account, Network: c.networkOf(e.Account),
+		ConvID: m.Conversation.ID, ConvGroup: m.Conversation.Kind == connectors.Group, ConvTitle: m.Conversation.Title,
+		RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
+		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice,
+	}
+	if in.RemoteID == "" {
+		return in, errors.New("connector sent a message without a remote ID")
+	}
+	hold, reason, err := c.pol.file(ctx, in, m.Headers)
+	in.Hold, in.HoldReason = hold, reason
+	return in, err
+}
+
+func (c *Core) networkOf(account string) string {
+	if ar := c.running(account); ar != nil {
+		return ar.network
+	}
+	if a, err := c.store.Account(context.Background(), account); err == nil {
+		return a.Network
+	}
+	return ""
+}
+
+// applyState records a connection state change and wakes the outbox when online.
+func (c *Core) applyState(e connectors.ConnectionState) (Update, bool) {
+	ar := c.running(e.Account)
+	if ar == nil {
+		return Update{}, false
+	}
+	ar.mu.Lock()
+	ar.status.State = e.State.String()
+	ar.status.Reason = e.Reason
+	if e.Self != "" {
+		ar.status.Self = e.Self
+	}
+	ar.status.Since = c.now()
+	st := ar.status
+	ar.mu.Unlock()
+	if e.State == connectors.StateOnline {
+		ar.poke()
+	}
+	return Update{Kind: UpdAccount, Account: e.Account, State: &st}, true
+}
+
+func typeName(v any) string {
+	if v == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,180 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// accountRun is one connected account: its supervisor goroutine, its
+// outbox sender goroutine and its live state.
+type accountRun struct {
+	name    string
+	network string
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when both goroutines have ended
+	kick    chan struct{} // cap 1: "the outbox may have work"
+
+	mu     sync.Mutex
+	conn   connectors.Connector
+	status AccountStatus
+}
+
+func (ar *accountRun) setConn(c connectors.Connector) {
+	ar.mu.Lock()
+	ar.conn = c
+	ar.mu.Unlock()
+}
+
+func (ar *accountRun) snapshot() (connectors.Connector, AccountStatus) {
+	ar.mu.Lock()
+	defer ar.mu.Unlock()
+	return ar.conn, ar.status
+}
+
+func (ar *accountRun) poke() {
+	select {
+	case ar.kick <- struct{}{}:
+	default:
+	}
+}
+
+// startAccount launches the supervisor for a. The caller must not hold c.mu.
+func (c *Core) startAccount(a storage.Account) {
+	c.mu.Lock()
+	if c.runCtx == nil || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if _, running := c.accounts[a.Name]; running {
+		c.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(c.runCtx)
+	ar := &accountRun{
+		name: a.Name, network: a.Network, cancel: cancel,
+		done: make(chan struct{}), kick: make(chan struct{}, 1),
+		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting.String(), Since: c.now()},
+	}
+	c.accounts[a.Name] = ar
+	c.accWG.Add(1)
+	c.mu.Unlock()
+
+	go func() {
+		defer c.accWG.Done()
+		defer close(ar.done)
+		var inner sync.WaitGroup
+		inner.Add(1)
+		go func() {
+			defer inner.Done()
+			c.sendLoop(ctx, ar)
+		}()
+		c.supervise(ctx, ar, a)
+		inner.Wait()
+	}()
+}
+
+// stopAccount disconnects an account and waits until its goroutines end.
+func (c *Core) stopAccount(name string) {
+	c.mu.Lock()
+	ar := c.accounts[name]
+	delete(c.accounts, name)
+	c.mu.Unlock()
+	if ar == nil {
+		return
+	}
+	ar.cancel()
+	<-ar.done
+	c.bus.publish([]Update{{Kind: UpdAccount, Account: name}})
+}
+
+func (c *Core) running(name string) *accountRun {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.accounts[name]
+}
+
+// supervise runs the account's connector until ctx ends, reconnecting
+// after failures with capped exponential backoff and jitter. Refused
+// credentials stop the retries until the account is changed.
+func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account) {
+	attempt := 0
+	acct := connectors.Account{ID: a.Name, Network: a.Network, Settings: a.Settings}
+	for {
+		conn, err := connectors.New(a.Network)
+		if err != nil {
+			c.emitState(ctx, ar.name, connectors.StateOffline, err.Error())
+			<-ctx.Done()
+			return
+		}
+		c.emitState(ctx, ar.name, connectors.StateConnecting, "")
+		ar.setConn(conn)
+		started := c.now()
+		err = conn.Run(ctx, acct, c.secrets.For(a.Name), c.events)
+		ar.setConn(nil)
+		if ctx.Err() != nil {
+			c.emitState(context.WithoutCancel(ctx), ar.name, connectors.StateOffline, "disconnected")
+			return
+		}
+		var authErr *connectors.AuthError
+		if errors.As(err, &authErr) {
+			c.emitState(ctx, ar.name, connectors.StateAuthFailed, authErr.Reason)
+			c.log.Warn("account authentication failed", "account", ar.name)
+			<-ctx.Done()
+			return
+		}
+		if errors.Is(err, connectors.ErrNoSecret) {
+			c.emitState(ctx, ar.name, connectors.StateAuthFailed, err.Error())
+			<-ctx.Done()
+			return
+		}
+		if c.now().Sub(started) > time.Minute {
+			attempt = 0 // it was up for a while: start the backoff afresh
+		}
+		d := backoff(attempt, c.opt.BackoffMin, c.opt.BackoffMax)
+		attempt++
+		reason := "connection closed"
+		if err != nil {
+			reason = err.Error()
+		}
+		c.emitState(ctx, ar.name, connectors.StateOffline, fmt.Sprintf("%s; reconnecting in %s", reason, d.Round(time.Second)))
+		c.log.Info("account disconnected", "account", ar.name, "retry_in", d, "err", err)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is min(max, min·2^attempt), with ±20% jitter so that many
+// accounts on one server don't reconnect in lockstep.
+func backoff(attempt int, min, max time.Duration) time.Duration {
+	d := min
+	for i := 0; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	jitter := time.Duration(float64(d) * (rand.Float64()*0.4 - 0.2))
+	return d + jitter
+}
+
+// emitState puts a supervisor-made state change on the event channel, so
+// it is ordered with the connector's own events.
+func (c *Core) emitState(ctx context.Context, account string, st connectors.ConnState, reason string) {
+	ev := connectors.ConnectionState{Account: account, State: st, Reason: reason}
+	select {
+	case c.events <- ev:
+	case <-ctx.Done():
+	}
+}
