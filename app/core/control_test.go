@@ -1,0 +1,48 @@
+package core
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"switchboard/storage"
+)
+
+func TestSecondProcessUsesTheRunningCoreOverTheControlSocket(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msg("work", "bob", "bob", "ping from bob", "s1", e.clk.Now()))
+	e.waitText(storage.FilterAll, "ping from bob")
+
+	cl, err := Dial(bg, e.dir)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	convs, err := cl.Conversations(bg, storage.ConvQuery{Filter: storage.FilterAll})
+	if err != nil || len(convs) != 1 || convs[0].LastText != "ping from bob" {
+		t.Fatalf("conversations over the socket = %+v, %v", convs, err)
+	}
+	if _, err := cl.Send(bg, SendRequest{Account: "work", Target: "bob", Text: "pong"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the running core to send", func() bool { return len(n.sentTexts()) == 1 })
+	if _, err := cl.Send(bg, SendRequest{Account: "nope", Target: "bob", Text: "x"}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("error over the socket = %v", err)
+	}
+	var buf bytes.Buffer
+	nExp, err := cl.Export(bg, &buf)
+	if err != nil || nExp != 2 || strings.Count(buf.String(), "\n") != 2 {
+		t.Fatalf("export over the socket: %d lines, %v: %q", nExp, err, buf.String())
+	}
+	// A second core cannot open the held profile.
+	if _, err := Open(bg, Options{ProfileDir: e.dir, Keyring: e.kr}); err != ErrProfileBusy {
+		t.Fatalf("second open = %v, want ErrProfileBusy", err)
+	}
+	e.core.Close()
+	if _, err := Dial(bg, e.dir); err == nil {
+		t.Fatal("the socket still answers after Close")
+	}
+}

@@ -1,0 +1,278 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+var bg = context.Background()
+
+func (e *env) convs(f storage.Filter) []storage.Conversation {
+	e.t.Helper()
+	cs, err := e.core.Conversations(bg, storage.ConvQuery{Filter: f})
+	if err != nil {
+		e.t.Fatalf("conversations: %v", err)
+	}
+	return cs
+}
+
+func TestInboundMessageAppearsUnreadAndMarkReadClearsIt(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msg("work", "bob", "bob", "hello there", "m1", e.clk.Now()))
+	eventually(t, "the message in the inbox", func() bool { return len(e.convs(storage.FilterUnread)) == 1 })
+	cv := e.convs(storage.FilterAll)[0]
+	if cv.Title != "bob" || cv.Unread != 1 || cv.LastText != "hello there" || cv.Network != "coretest" {
+		t.Fatalf("conversation = %+v", cv)
+	}
+	if err := e.core.MarkRead(bg, cv.Row); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.convs(storage.FilterUnread); len(got) != 0 {
+		t.Fatalf("still unread after MarkRead: %+v", got)
+	}
+	if n, _ := e.core.UnreadTotal(bg); n != 0 {
+		t.Fatalf("unread total %d, want 0", n)
+	}
+}
+
+func TestSameRemoteIDTwiceIsStoredOnce(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	for i := 0; i < 3; i++ {
+		n.deliver(t, msg("work", "bob", "bob", "only once", "dup-1", e.clk.Now()))
+	}
+	n.deliver(t, msg("work", "bob", "bob", "marker", "m2", e.clk.Now()))
+	eventually(t, "the marker", func() bool {
+		cs := e.convs(storage.FilterAll)
+		return len(cs) == 1 && cs[0].LastText == "marker"
+	})
+	ms, err := e.core.Messages(bg, e.convs(storage.FilterAll)[0].Row, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Fatalf("%d messages stored, want 2 (duplicate stored again?)", len(ms))
+	}
+}
+
+func TestUpdatesReachSubscribersAndNotifyOnlyLiveInbound(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	updates, cancel := e.core.Subscribe()
+	defer cancel()
+	e.start()
+	n.waitOnline(t)
+	back := msg("work", "bob", "bob", "old news", "b1", e.clk.Now().Add(-time.Hour))
+	back.Backfill = true
+	n.deliver(t, back)
+	n.deliver(t, msg("work", "bob", "bob", "fresh", "b2", e.clk.Now()))
+	notified := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for len(notified) < 2 {
+		select {
+		case batch := <-updates:
+			for _, u := range batch {
+				if u.Kind == UpdMessage && u.Message != nil {
+					notified[u.Message.Text] = u.Notify
+				}
+			}
+		case <-deadline:
+			t.Fatalf("updates seen: %v", notified)
+		}
+	}
+	if notified["old news"] || !notified["fresh"] {
+		t.Fatalf("notify flags = %v; want only the live message", notified)
+	}
+}
+
+func TestQuietHoursSilenceNotifications(t *testing.T) {
+	e := newEnv(t)
+	if err := e.core.SetPref(bg, PrefQuietHours, "09:00-11:00"); err != nil { // the clock says 10:00
+		t.Fatal(err)
+	}
+	if err := e.core.SetPref(bg, PrefQuietHours, "25:00-07:00"); err == nil {
+		t.Fatal("a bad quiet-hours value was accepted")
+	}
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	updates, cancel := e.core.Subscribe()
+	defer cancel()
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msg("work", "bob", "bob", "shh", "q1", e.clk.Now()))
+	for {
+		select {
+		case batch := <-updates:
+			for _, u := range batch {
+				if u.Kind == UpdMessage {
+					if u.Notify {
+						t.Fatal("notified during quiet hours")
+					}
+					return
+				}
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no message update")
+		}
+	}
+}
+
+func TestSendWaitsInOutboxUntilOnlineAndGoesOutOnce(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	n.failRuns = 2 // the first two connects fail: the message must wait
+	e.addAccount("work", id)
+	it, err := e.core.Send(bg, SendRequest{Account: "work", Target: "bob", Text: "queued before connecting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.core.store.Message(bg, it.MsgRow)
+	if err != nil || m.SendState != storage.SendPending || m.Direction != storage.Out {
+		t.Fatalf("pending row = %+v, %v", m, err)
+	}
+	e.start()
+	n.waitOnline(t)
+	eventually(t, "the message sent", func() bool {
+		m, err := e.core.store.Message(bg, it.MsgRow)
+		return err == nil && m.SendState == storage.SendSent
+	})
+	e.reopen()
+	e.start()
+	n.waitOnline(t)
+	if _, err := e.core.Send(bg, SendRequest{Account: "work", Target: "bob", Text: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the second message", func() bool { return len(n.sentTexts()) == 2 })
+	if got := n.sentTexts(); !slices.Equal(got, []string{"queued before connecting", "second"}) {
+		t.Fatalf("sent %q; want each message exactly once, in order", got)
+	}
+	m, _ = e.core.store.Message(bg, it.MsgRow)
+	if m.RemoteID != "remote-"+strconv.FormatInt(it.ID, 10) {
+		t.Fatalf("remote ID %q not recorded", m.RemoteID)
+	}
+}
+
+func TestMessageInterruptedMidSendIsNotSentTwice(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	it, err := e.core.Send(bg, SendRequest{Account: "work", Target: "bob", Text: "in doubt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous process handed it to the network and died before
+	// hearing back.
+	if err := e.core.store.MarkSending(bg, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.reopen()
+	e.start()
+	n.waitOnline(t)
+	eventually(t, "the in-doubt message marked failed", func() bool {
+		m, err := e.core.store.Message(bg, it.MsgRow)
+		return err == nil && m.SendState == storage.SendFailed && strings.Contains(m.SendError, "may not have arrived")
+	})
+	if got := n.sentTexts(); len(got) != 0 {
+		t.Fatalf("resent without asking: %q", got)
+	}
+	if err := e.core.Retry(bg, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the retried message sent", func() bool { return len(n.sentTexts()) == 1 })
+}
+
+func TestReconnectsAfterFailuresAndReportsState(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	n.failRuns = 3
+	e.addAccount("work", id)
+	updates, cancel := e.core.Subscribe()
+	defer cancel()
+	e.start()
+	var states []string
+	deadline := time.After(10 * time.Second)
+	for !slices.Contains(states, "online") {
+		select {
+		case batch := <-updates:
+			for _, u := range batch {
+				if u.Kind == UpdAccount && u.State != nil {
+					states = append(states, u.State.State)
+					if u.State.State == "offline" && !strings.Contains(u.State.Reason, "refused") {
+						t.Errorf("offline reason %q does not say why", u.State.Reason)
+					}
+				}
+			}
+		case <-deadline:
+			t.Fatalf("never online; states %v", states)
+		}
+	}
+	if c := strings.Count(strings.Join(states, ","), "offline"); c != 3 {
+		t.Fatalf("states %v: want three failures before online", states)
+	}
+}
+
+func TestWrongPasswordStopsRetryingAndShowsServerWords(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	n.authFail = "Invalid password for work"
+	e.addAccount("work", id)
+	e.start()
+	eventually(t, "auth failed state", func() bool {
+		as, _ := e.core.Accounts(bg)
+		return len(as) == 1 && as[0].State == "auth failed" && as[0].Reason == "Invalid password for work"
+	})
+	time.Sleep(200 * time.Millisecond) // several backoff periods
+	n.mu.Lock()
+	runs := n.runs
+	n.mu.Unlock()
+	if runs != 1 {
+		t.Fatalf("Run called %d times after an auth failure; want 1", runs)
+	}
+}
+
+func TestAccountFormIsValidatedAgainstTheNetwork(t *testing.T) {
+	e := newEnv(t)
+	err := e.core.AddAccount(bg, AccountSpec{Name: "x", Network: "coretest", Settings: map[string]string{}})
+	if err == nil || !strings.Contains(err.Error(), "Net is required") {
+		t.Fatalf("missing required field: err = %v", err)
+	}
+	err = e.core.AddAccount(bg, AccountSpec{Name: "x", Network: "coretest", Settings: map[string]string{"net": "a", "password": "oops"}})
+	if err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("secret as a setting: err = %v", err)
+	}
+	err = e.core.AddAccount(bg, AccountSpec{Name: "x", Network: "nosuch"})
+	if err == nil || !strings.Contains(err.Error(), "unknown network") {
+		t.Fatalf("unknown network: err = %v", err)
+	}
+	_, id := newFakeNet(t)
+	e.addAccount("x", id)
+	if err := e.core.AddAccount(bg, AccountSpec{Name: "x", Network: "coretest", Settings: map[string]string{"net": id}}); err == nil {
+		t.Fatal("a duplicate account name was accepted")
+	}
+	v, err := e.core.secrets.For("x").Get(bg, "password")
+	if err != nil || v != "pw-x" {
+		t.Fatalf("secret = %q, %v", v, err)
+	}
+	if err := e.core.RemoveAccount(bg, "x", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.core.secrets.For("x").Get(bg, "password"); !errors.Is(err, connectors.ErrNoSecret) {
+		t.Fatalf("secret survived account removal: %v", err)
+	}
+}

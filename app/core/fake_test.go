@@ -1,0 +1,281 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// The core's own tests drive it with a scripted connector, "coretest",
+// so that routing, supervision, outbox and policy are tested without a
+// network. The connectors themselves are tested against real servers in
+// their packages, and the core end to end with IRC in the cli tests.
+
+func init() { connectors.Register("coretest", func() connectors.Connector { return &fakeConn{} }) }
+
+// fakeNet is the scripted network. Each test makes its own and puts it in
+// the account's "net" setting; the connectors find it through nets.
+type fakeNet struct {
+	mu       sync.Mutex
+	runs     int
+	failRuns int    // the first failRuns calls of Run fail at once
+	authFail string // non-empty: Run returns an AuthError with this reason
+	sink     chan<- connectors.Event
+	account  string
+	sent     []connectors.Outgoing
+	blocked  map[string]bool
+	online   chan struct{} // closed on every successful connect (replaced each time)
+}
+
+var nets = struct {
+	sync.Mutex
+	m map[string]*fakeNet
+}{m: map[string]*fakeNet{}}
+
+func newFakeNet(t *testing.T) (*fakeNet, string) {
+	t.Helper()
+	n := &fakeNet{blocked: map[string]bool{}, online: make(chan struct{})}
+	id := fmt.Sprintf("%s-%p", t.Name(), n)
+	nets.Lock()
+	nets.m[id] = n
+	nets.Unlock()
+	t.Cleanup(func() {
+		nets.Lock()
+		delete(nets.m, id)
+		nets.Unlock()
+	})
+	return n, id
+}
+
+type fakeConn struct {
+	mu  sync.Mutex
+	net *fakeNet
+}
+
+func (f *fakeConn) Info() connectors.NetworkInfo {
+	return connectors.NetworkInfo{Name: "coretest", DisplayName: "Core test", Fields: []connectors.Field{
+		{Key: "net", Label: "Net", Kind: connectors.FieldText, Required: true},
+		{Key: "password", Label: "Password", Kind: connectors.FieldSecret},
+	}}
+}
+
+func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connectors.Secrets, sink chan<- connectors.Event) error {
+	nets.Lock()
+	n := nets.m[acct.Settings["net"]]
+	nets.Unlock()
+	if n == nil {
+		return errors.New("no such fake net")
+	}
+	n.mu.Lock()
+	n.runs++
+	runs, fail, auth := n.runs, n.failRuns, n.authFail
+	n.mu.Unlock()
+	if auth != "" {
+		return &connectors.AuthError{Reason: auth}
+	}
+	if runs <= fail {
+		return fmt.Errorf("fake connection refused (run %d)", runs)
+	}
+	f.mu.Lock()
+	f.net = n
+	f.mu.Unlock()
+	n.mu.Lock()
+	n.sink, n.account = sink, acct.ID
+	close(n.online)
+	n.mu.Unlock()
+	select {
+	case sink <- connectors.ConnectionState{Account: acct.ID, State: connectors.StateOnline, Self: "me"}:
+	case <-ctx.Done():
+	}
+	<-ctx.Done()
+	n.mu.Lock()
+	n.sink = nil
+	n.online = make(chan struct{})
+	n.mu.Unlock()
+	return ctx.Err()
+}
+
+func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	if n == nil {
+		return "", connectors.ErrNotConnected
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, msg)
+	return "remote-" + msg.LocalID, nil
+}
+
+func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.blocked[handle] = block
+	return nil
+}
+
+// waitOnline waits until the fake net has a connected Run.
+func (n *fakeNet) waitOnline(t *testing.T) {
+	t.Helper()
+	n.mu.Lock()
+	ch := n.online
+	n.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fake account never connected")
+	}
+}
+
+// deliver sends an event as the connector would.
+func (n *fakeNet) deliver(t *testing.T, ev connectors.Event) {
+	t.Helper()
+	n.mu.Lock()
+	sink := n.sink
+	n.mu.Unlock()
+	if sink == nil {
+		t.Fatal("deliver: the fake account is not connected")
+	}
+	sink <- ev
+}
+
+func (n *fakeNet) sentTexts() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, m := range n.sent {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+// memKeyring is an in-memory storage.Keyring for tests.
+type memKeyring struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func newMemKeyring() *memKeyring { return &memKeyring{m: map[string]string{}} }
+
+func (k *memKeyring) Get(service, user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[service+"\x00"+user]
+	if !ok {
+		return "", storage.ErrKeyringNotFound
+	}
+	return v, nil
+}
+
+func (k *memKeyring) Set(service, user, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[service+"\x00"+user] = secret
+	return nil
+}
+
+func (k *memKeyring) Delete(service, user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.m[service+"\x00"+user]; !ok {
+		return storage.ErrKeyringNotFound
+	}
+	delete(k.m, service+"\x00"+user)
+	return nil
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is one test's profile.
+type env struct {
+	t    *testing.T
+	dir  string
+	kr   *memKeyring
+	clk  *clock
+	core *Core
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), kr: newMemKeyring(), clk: &clock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}}
+	e.open()
+	return e
+}
+
+func (e *env) open() {
+	e.t.Helper()
+	c, err := Open(context.Background(), Options{ProfileDir: e.dir, Keyring: e.kr, Now: e.clk.Now, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
+	if err != nil {
+		e.t.Fatalf("open core: %v", err)
+	}
+	e.core = c
+	e.t.Cleanup(func() { c.Close() })
+}
+
+func (e *env) start() {
+	e.t.Helper()
+	if err := e.core.Start(context.Background()); err != nil {
+		e.t.Fatalf("start: %v", err)
+	}
+}
+
+func (e *env) reopen() {
+	e.t.Helper()
+	if err := e.core.Close(); err != nil {
+		e.t.Fatalf("close: %v", err)
+	}
+	e.open()
+}
+
+func (e *env) addAccount(name, netID string) {
+	e.t.Helper()
+	err := e.core.AddAccount(context.Background(), AccountSpec{Name: name, Network: "coretest", Settings: map[string]string{"net": netID}, Secrets: map[string]string{"password": "pw-" + name}})
+	if err != nil {
+		e.t.Fatalf("add account: %v", err)
+	}
+}
+
+// eventually polls cond until it holds or 10 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func msg(account, conv, sender, text, id string, at time.Time) connectors.MessageReceived {
+	return connectors.MessageReceived{Account: account, Message: connectors.Message{
+		RemoteID: id, Conversation: connectors.ConversationRef{ID: conv, Kind: connectors.Direct},
+		Sender: sender, Time: at, Text: text,
+	}}
+}
