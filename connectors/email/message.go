@@ -1,0 +1,145 @@
+package email
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"switchboard/connectors"
+)
+
+// chatText is what the chat view shows for a mail: the subject when the
+// mail starts a thread, the new text, and one line per attachment.
+func chatText(pm *parsedMail, withSubject bool) string {
+	var parts []string
+	if withSubject && pm.Subject != "" {
+		parts = append(parts, "Subject: "+pm.Subject)
+	}
+	if pm.Body.New != "" {
+		parts = append(parts, pm.Body.New)
+	}
+	if atts := attachmentLines(pm.Body.Attachments); atts != "" {
+		parts = append(parts, atts)
+	}
+	if len(parts) == 0 {
+		return "[this mail has no readable text]"
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// selfSet holds the user's own addresses, lowercased.
+type selfSet map[string]bool
+
+func (s selfSet) has(addr string) bool { return s[strings.ToLower(addr)] }
+
+// conversationFor names the conversation of a mail: the counterpart's
+// address for a two-party mail, the sorted participant set (without the
+// user) for group mail. A mail only to and from the user is a note to self.
+func conversationFor(pm *parsedMail, self selfSet, outbound bool) (connectors.ConversationRef, string) {
+	seen := map[string]string{} // address → display name
+	add := func(a mailAddr) {
+		if a.Addr == "" || self.has(a.Addr) {
+			return
+		}
+		if _, ok := seen[a.Addr]; !ok || seen[a.Addr] == "" {
+			seen[a.Addr] = a.Name
+		}
+	}
+	if !outbound {
+		add(pm.From)
+	}
+	for _, a := range pm.To {
+		add(a)
+	}
+	for _, a := range pm.Cc {
+		add(a)
+	}
+	if !outbound && pm.From.Addr != "" && self.has(pm.From.Addr) {
+		outbound = true // sent by the user from another client, found in INBOX
+	}
+	if len(seen) == 0 {
+		if pm.From.Addr != "" {
+			return connectors.ConversationRef{ID: pm.From.Addr, Kind: connectors.Direct, Title: pm.From.Name}, pm.From.Name
+		}
+		return connectors.ConversationRef{ID: "unknown-sender", Kind: connectors.Direct}, ""
+	}
+	addrs := make([]string, 0, len(seen))
+	for a := range seen {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	if len(addrs) == 1 {
+		return connectors.ConversationRef{ID: addrs[0], Kind: connectors.Direct, Title: seen[addrs[0]]}, seen[addrs[0]]
+	}
+	return connectors.ConversationRef{ID: strings.Join(addrs, ","), Kind: connectors.Group}, ""
+}
+
+// toMessage turns a parsed mail into the connector message. outbound is
+// true for the Sent folder and for mail whose From is one of the user's
+// addresses; fallback is the server's INTERNALDATE.
+func toMessage(pm *parsedMail, self selfSet, inSent bool, fallback time.Time) connectors.Message {
+	outbound := inSent || (pm.From.Addr != "" && self.has(pm.From.Addr))
+	conv, _ := conversationFor(pm, self, outbound)
+	t := pm.Date
+	if t.IsZero() || (!fallback.IsZero() && t.After(fallback.Add(24*time.Hour))) {
+		t = fallback // missing, unreadable or future-dated Date header
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	dir := connectors.Inbound
+	if outbound {
+		dir = connectors.Outbound
+	}
+	replyTo := ""
+	if len(pm.InReplyTo) > 0 {
+		replyTo = pm.InReplyTo[0]
+	} else if n := len(pm.References); n > 0 {
+		replyTo = pm.References[n-1]
+	}
+	headers := map[string]string{}
+	for k, v := range pm.Evidence {
+		headers[k] = v
+	}
+	if pm.Subject != "" {
+		headers["Subject"] = pm.Subject
+	}
+	if pm.MessageID != "" {
+		headers["Message-ID"] = pm.MessageID
+	}
+	return connectors.Message{
+		RemoteID:     pm.RemoteID,
+		Conversation: conv,
+		Sender:       pm.From.Addr,
+		SenderName:   pm.From.Name,
+		Time:         t,
+		Direction:    dir,
+		Text:         chatText(pm, replyTo == ""),
+		Notice:       isAutomated(pm),
+		ReplyTo:      replyTo,
+		Headers:      headers,
+	}
+}
+
+// brandEvidence lists why a sender looks like a brand or a robot, in the
+// words the consent ledger shows ("email: List-Unsubscribe header").
+func brandEvidence(pm *parsedMail) []string {
+	var ev []string
+	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"} {
+		if pm.Evidence[k] != "" {
+			ev = append(ev, "email: "+k+" header")
+		}
+	}
+	if p := strings.ToLower(pm.Evidence["Precedence"]); p == "bulk" || p == "list" || p == "junk" {
+		ev = append(ev, "email: Precedence: "+p)
+	}
+	if a := strings.ToLower(pm.Evidence["Auto-Submitted"]); a != "" && a != "no" {
+		ev = append(ev, "email: Auto-Submitted: "+a)
+	}
+	return ev
+}
+
+func isAutomated(pm *parsedMail) bool {
+	a := strings.ToLower(pm.Evidence["Auto-Submitted"])
+	return a != "" && a != "no"
+}
