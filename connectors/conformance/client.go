@@ -1,0 +1,222 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/connectors"
+)
+
+// Wait is the generous deadline for anything a test waits on.
+const Wait = 30 * time.Second
+
+// Recorder keeps every event a connector emitted, in order, and lets a
+// test wait for one that matches.
+type Recorder struct {
+	mu      sync.Mutex
+	events  []connectors.Event
+	changed chan struct{} // closed and replaced on each new event
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder() *Recorder { return &Recorder{changed: make(chan struct{})} }
+
+// Add records an event.
+func (r *Recorder) Add(ev connectors.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, ev)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+// Events returns a copy of everything recorded so far.
+func (r *Recorder) Events() []connectors.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]connectors.Event(nil), r.events...)
+}
+
+// Messages returns the recorded MessageReceived events that match keep
+// (nil keeps all).
+func (r *Recorder) Messages(keep func(connectors.MessageReceived) bool) []connectors.MessageReceived {
+	var out []connectors.MessageReceived
+	for _, ev := range r.Events() {
+		if m, ok := ev.(connectors.MessageReceived); ok && (keep == nil || keep(m)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Until waits until cond holds over the recorded events, or the deadline.
+func (r *Recorder) Until(timeout time.Duration, cond func([]connectors.Event) bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		ok := cond(r.events)
+		ch := r.changed
+		r.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// WaitFor waits for an event matching pred recorded at index >= from and
+// returns it with its index, failing the test after Wait.
+func (r *Recorder) WaitFor(t testing.TB, from int, what string, pred func(connectors.Event) bool) (connectors.Event, int) {
+	t.Helper()
+	var found connectors.Event
+	idx := -1
+	ok := r.Until(Wait, func(evs []connectors.Event) bool {
+		for i := from; i < len(evs); i++ {
+			if pred(evs[i]) {
+				found, idx = evs[i], i
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("timed out after %s waiting for %s; recorded %d events", Wait, what, len(r.Events()))
+	}
+	return found, idx
+}
+
+// Len is the number of events recorded.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+// Client runs one connector the way the core does: Run, and after a
+// failure Run again after a short pause, until Stop. Every Run's result is
+// kept in RunErrors.
+type Client struct {
+	Conn    connectors.Connector
+	Account connectors.Account
+	Events  *Recorder
+
+	secrets connectors.Secrets
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    bool // run once, don't restart
+
+	mu      sync.Mutex
+	runErrs []error
+}
+
+// Start runs conn for acct until Stop (or the test's end), restarting Run
+// after failures like the core's supervisor (without the long backoff).
+func Start(t testing.TB, conn connectors.Connector, acct connectors.Account, secrets connectors.Secrets) *Client {
+	return start(t, conn, acct, secrets, false)
+}
+
+// RunOnce calls Run once; the Client stops when Run returns.
+func RunOnce(t testing.TB, conn connectors.Connector, acct connectors.Account, secrets connectors.Secrets) *Client {
+	return start(t, conn, acct, secrets, true)
+}
+
+func start(t testing.TB, conn connectors.Connector, acct connectors.Account, secrets connectors.Secrets, once bool) *Client {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Client{Conn: conn, Account: acct, Events: NewRecorder(), secrets: secrets, cancel: cancel,
+		done: make(chan struct{}), once: once}
+	sink := make(chan connectors.Event, 64)
+	pumpDone := make(chan struct{})
+	go func() { // owner: c; ends when the run loop closed sink
+		defer close(pumpDone)
+		for ev := range sink {
+			c.Events.Add(ev)
+		}
+	}()
+	go func() { // owner: c; ends with ctx
+		defer close(c.done)
+		defer func() { close(sink); <-pumpDone }()
+		for {
+			err := conn.Run(ctx, acct, secrets, sink)
+			c.mu.Lock()
+			c.runErrs = append(c.runErrs, err)
+			c.mu.Unlock()
+			if c.once || ctx.Err() != nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Stop cancels Run and waits for it to return.
+func (c *Client) Stop() {
+	c.cancel()
+	<-c.done
+}
+
+// Done is closed when the client stopped running.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// RunErrors returns what each Run call returned so far.
+func (c *Client) RunErrors() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.runErrs...)
+}
+
+// WaitOnline waits for a ConnectionState online recorded at index >= from
+// and returns the index after it.
+func (c *Client) WaitOnline(t testing.TB, from int) int {
+	t.Helper()
+	_, i := c.Events.WaitFor(t, from, c.Account.ID+" online", func(ev connectors.Event) bool {
+		s, ok := ev.(connectors.ConnectionState)
+		return ok && s.State == connectors.StateOnline
+	})
+	return i + 1
+}
+
+// Send sends text, retrying while the connector is not connected (as the
+// core's outbox does), with the same LocalID each time.
+func (c *Client) Send(t testing.TB, conv connectors.ConversationRef, text, localID string) string {
+	t.Helper()
+	deadline := time.Now().Add(Wait)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), Wait)
+		id, err := c.Conn.Send(ctx, connectors.Outgoing{LocalID: localID, Conversation: conv, Text: text})
+		cancel()
+		if err == nil {
+			return id
+		}
+		if !errors.Is(err, connectors.ErrNotConnected) || time.Now().After(deadline) {
+			t.Fatalf("%s: send to %s: %v", c.Account.ID, conv.ID, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// StaticSecrets serves secrets from a map (tests only).
+type StaticSecrets map[string]string
+
+// Get returns the secret or connectors.ErrNoSecret.
+func (s StaticSecrets) Get(_ context.Context, key string) (string, error) {
+	v, ok := s[key]
+	if !ok {
+		return "", fmt.Errorf("%s: %w", key, connectors.ErrNoSecret)
+	}
+	return v, nil
+}

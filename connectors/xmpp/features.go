@@ -1,0 +1,167 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"switchboard/connectors"
+)
+
+// startup runs once per new (not resumed) session: carbons, roster,
+// initial presence, room joins.
+func (s *session) startup(ctx context.Context) error {
+	var se *StanzaError
+	_, err := s.iq(ctx, E(nsClient, "iq", "type", "set").Add(E(nsCarbons, "enable")))
+	if err != nil && !errors.As(err, &se) {
+		return err
+	}
+	res, err := s.iq(ctx, E(nsClient, "iq", "type", "get").Add(E(nsRoster, "query")))
+	if err != nil && !errors.As(err, &se) {
+		return err
+	}
+	if res != nil {
+		s.rosterItems(res.Child(nsRoster, "query"))
+	}
+	if err := s.send(E(nsClient, "presence")); err != nil {
+		return err
+	}
+	for _, r := range s.c.roomsToJoin(s.cfg) {
+		err := s.join(ctx, r)
+		if err != nil && !errors.As(err, &se) && !strings.Contains(err.Error(), "no answer") {
+			return err
+		}
+	}
+	return nil
+}
+
+// rosterItems reports roster entries (RFC 6121 §2) as contacts.
+func (s *session) rosterItems(q *Element) {
+	for _, it := range q.ChildrenNamed(nsRoster, "item") {
+		jid := bareJID(it.Get("jid"))
+		if jid == "" || it.Get("subscription") == "remove" {
+			continue
+		}
+		name := it.Get("name")
+		s.c.mu.Lock()
+		s.c.names[jid] = name
+		s.c.mu.Unlock()
+		sub := it.Get("subscription")
+		if sub == "" {
+			sub = "none"
+		}
+		s.emit(connectors.ContactUpdated{Account: s.acct, Contact: connectors.Contact{
+			Handle: jid, Name: name, Kind: connectors.KindUnknown,
+			Evidence: []string{"xmpp: in the user's roster (subscription " + sub + ")"},
+		}})
+	}
+}
+
+func (c *Connector) contactName(bare string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[bare]
+}
+
+// answerIQ answers the requests a client must handle; nil means "not
+// supported" (the caller replies service-unavailable).
+func (s *session) answerIQ(iq *Element) *Element {
+	from := iq.Get("from")
+	ownAccount := from == "" || bareJID(from) == s.bare
+	typ := iq.Get("type")
+	switch {
+	case typ == "get" && iq.Child(nsPing, "ping") != nil:
+		return iqResult(iq)
+	case typ == "get" && iq.Child(nsDiscoInfo, "query") != nil:
+		q := E(nsDiscoInfo, "query", "node", iq.Child(nsDiscoInfo, "query").Get("node")).Add(
+			E(nsDiscoInfo, "identity", "category", "client", "type", "pc", "name", "Switchboard"))
+		for _, f := range []string{nsDiscoInfo, nsPing, nsReceipts, nsMarkers, nsChatStates, nsMUC, nsSID} {
+			q.Add(E(nsDiscoInfo, "feature", "var", f))
+		}
+		return iqResult(iq).Add(q)
+	case typ == "set" && ownAccount && iq.Child(nsRoster, "query") != nil:
+		s.rosterItems(iq.Child(nsRoster, "query")) // a roster push
+		return iqResult(iq)
+	case typ == "set" && ownAccount && iq.ChildIn(nsBlocking) != nil:
+		return iqResult(iq) // a block list push from another client
+	}
+	return nil
+}
+
+// handlePresence reports contacts' availability and tracks rooms.
+func (s *session) handlePresence(p *Element) {
+	from := p.Get("from")
+	bare := bareJID(from)
+	if s.c.isRoom(bare) {
+		s.roomPresence(p)
+		return
+	}
+	if bare == "" || bare == s.bare {
+		return
+	}
+	typ := p.Get("type")
+	if typ != "" && typ != "unavailable" {
+		return // subscription requests wait for the user; errors are ignored
+	}
+	res := resourceOf(from)
+	s.mu.Lock()
+	set := s.presence[bare]
+	if set == nil {
+		set = map[string]bool{}
+		s.presence[bare] = set
+	}
+	if typ == "unavailable" {
+		delete(set, res)
+	} else {
+		set[res] = true
+	}
+	online := len(set) > 0
+	s.mu.Unlock()
+	show := p.ChildText(nsClient, "show")
+	s.emit(connectors.Presence{Account: s.acct, Handle: bare, Online: online,
+		Away: online && typ == "" && (show == "away" || show == "xa" || show == "dnd"),
+		Status: p.ChildText(nsClient, "status")})
+}
+
+// Block blocks or unblocks a JID on the server (XEP-0191): the server
+// then drops its messages and hides our presence from it.
+func (c *Connector) Block(ctx context.Context, handle string, block bool) error {
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	op := "unblock"
+	if block {
+		op = "block"
+	}
+	jid := strings.TrimSpace(handle)
+	if _, d, _ := splitJID(jid); d == "" {
+		return fmt.Errorf("xmpp: %s: %q is not an XMPP address", op, handle)
+	}
+	_, err := s.iq(ctx, E(nsClient, "iq", "type", "set").Add(
+		E(nsBlocking, op).Add(E(nsBlocking, "item", "jid", jid))))
+	if err != nil {
+		return fmt.Errorf("xmpp: %s: %w", op, err)
+	}
+	return nil
+}
+
+// SetTyping sends an XEP-0085 chat state (composing or paused).
+func (c *Connector) SetTyping(ctx context.Context, conv connectors.ConversationRef, active bool) error {
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	to := strings.TrimSpace(conv.ID)
+	typ := "chat"
+	if conv.Kind == connectors.Group || c.isRoom(bareJID(to)) && resourceOf(to) == "" {
+		typ = "groupchat"
+	}
+	state := "paused"
+	if active {
+		state = "composing"
+	}
+	return s.send(E(nsClient, "message", "to", to, "type", typ, "id", s.newID()).Add(
+		E(nsChatStates, state), E(nsHints, "no-store")))
+}
