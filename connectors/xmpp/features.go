@@ -120,7 +120,7 @@ func (s *session) handlePresence(p *Element) {
 	s.mu.Unlock()
 	show := p.ChildText(nsClient, "show")
 	s.emit(connectors.Presence{Account: s.acct, Handle: bare, Online: online,
-		Away: online && typ == "" && (show == "away" || show == "xa" || show == "dnd"),
+		Away:   online && typ == "" && (show == "away" || show == "xa" || show == "dnd"),
 		Status: p.ChildText(nsClient, "status")})
 }
 

@@ -15,10 +15,10 @@ import (
 type origin int
 
 const (
-	fromLive         origin = iota // addressed to us
-	fromCarbonSent                 // XEP-0280: sent by another of our clients
-	fromCarbonRecvd                // XEP-0280: received by another of our clients
-	fromArchive                    // XEP-0313 result
+	fromLive        origin = iota // addressed to us
+	fromCarbonSent                // XEP-0280: sent by another of our clients
+	fromCarbonRecvd               // XEP-0280: received by another of our clients
+	fromArchive                   // XEP-0313 result
 )
 
 // handleMessage routes an incoming <message/>: archive results to their

@@ -10,10 +10,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"golang.org/x/text/secure/precis"
 	"hash"
 	"strconv"
 	"strings"
-	"golang.org/x/text/secure/precis"
 )
 
 // mechanism is one SASL mechanism's client side.

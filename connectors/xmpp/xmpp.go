@@ -48,11 +48,11 @@ type Connector struct {
 
 	mu       sync.Mutex
 	sess     *session
-	redirect string             // see-other-host target for the next Run
-	rooms    map[string]*room   // joined or to-join group chats, by bare JID
-	archive  map[string]string  // archive JID ("" = own) -> newest archive ID seen
-	filled   map[string]bool    // archive JID -> first backfill completed
-	names    map[string]string  // roster names by bare JID
+	redirect string            // see-other-host target for the next Run
+	rooms    map[string]*room  // joined or to-join group chats, by bare JID
+	archive  map[string]string // archive JID ("" = own) -> newest archive ID seen
+	filled   map[string]bool   // archive JID -> first backfill completed
+	names    map[string]string // roster names by bare JID
 	joinWait map[string]chan error
 
 	smMu  sync.Mutex
