@@ -104,28 +104,27 @@ func Classify(in ClassifyInput) Classification {
 // texts go into evidence, never a header's value, except for the known
 // Precedence values.
 func headerEvidence(h map[string]string) []string {
-	if len(h) == 0 {
-		return nil
-	}
-	get := func(name string) (string, bool) {
-		for k, v := range h {
-			if textproto.CanonicalMIMEHeaderKey(k) == name {
-				return strings.ToLower(strings.TrimSpace(v)), true
+	var present [5]string // List-Unsubscribe, List-Unsubscribe-Post, List-Id, Precedence, Auto-Submitted
+	names := [...]string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Precedence", "Auto-Submitted"}
+	for k, v := range h {
+		k = textproto.CanonicalMIMEHeaderKey(k)
+		for i, n := range names {
+			if k == n && present[i] == "" {
+				present[i] = strings.ToLower(strings.TrimSpace(v))
 			}
 		}
-		return "", false
 	}
 	var ev []string
-	for _, name := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"} {
-		if v, ok := get(name); ok && v != "" {
-			ev = append(ev, "e-mail header "+name)
+	for i, n := range names[:3] {
+		if present[i] != "" {
+			ev = append(ev, "e-mail header "+n)
 		}
 	}
-	if v, _ := get("Precedence"); v == "bulk" || v == "list" || v == "junk" {
+	if v := present[3]; v == "bulk" || v == "list" || v == "junk" {
 		ev = append(ev, "e-mail header Precedence: "+v)
 	}
 	// RFC 3834: "auto-replied" is a person's vacation responder, not a brand.
-	if v, _ := get("Auto-Submitted"); strings.HasPrefix(v, "auto-generated") {
+	if strings.HasPrefix(present[4], "auto-generated") {
 		ev = append(ev, "e-mail header Auto-Submitted: auto-generated")
 	}
 	return ev
