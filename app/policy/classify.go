@@ -16,6 +16,11 @@ const (
 	KindUnknown Kind = "unknown"
 	KindPerson  Kind = "person"
 	KindBrand   Kind = "brand"
+	// KindBot is how storage records a network's bot flag. Classify never
+	// returns it (a bot is classified as a brand), but Decide treats it as a
+	// brand too, so passing a stored kind straight through cannot let a bot
+	// past the opt-in rule.
+	KindBot Kind = "bot"
 )
 
 // Source names what decided a Classification.

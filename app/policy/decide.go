@@ -53,7 +53,7 @@ type Decision struct {
 
 // Decide files one inbound message from a contact.
 //
-//   - Persons and unknown contacts are delivered.
+//   - Persons and unknown contacts are delivered; brands and bots are judged.
 //   - A blocked brand's messages are held as blocked.
 //   - A subscribed brand's messages are delivered while the subscription
 //     lasts (MessageTime not after Until) and when the message's scope, if
@@ -78,7 +78,7 @@ func Decide(in DecideInput) Decision {
 	name := label(in.Brand)
 	d := Decision{Expired: c.Expired(now)}
 
-	if in.Kind != KindBrand {
+	if in.Kind != KindBrand && in.Kind != KindBot {
 		return d.with(Deliver, name+" is not a brand")
 	}
 	if c.State == StateBlocked {

@@ -35,6 +35,9 @@ func TestBrandMessageFiling(t *testing.T) {
 		{"UnknownContactIsDelivered", KindUnknown, Consent{}, "", Deliver, "AcmeDeals is not a brand", false},
 		{"PersonMarkedBlockedBeforeIsStillDelivered", KindPerson, Consent{State: StateBlocked}, "", Deliver, "AcmeDeals is not a brand", false},
 
+		{"StoredBotKindIsJudgedAsBrand", KindBot, Consent{}, "", HoldRequest,
+			"AcmeDeals started a conversation; you have not subscribed", false},
+
 		// none
 		{"NoConsentBrandStartedIsHeld", KindBrand, Consent{State: StateNone}, "", HoldRequest,
 			"AcmeDeals started a conversation; you have not subscribed", false},
