@@ -28,7 +28,7 @@ var (
 )
 
 // binary builds switchboard once for the package's tests.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "switchboard-bin-")
@@ -63,7 +63,7 @@ type profile struct {
 	bin string
 }
 
-func newProfile(t *testing.T) *profile {
+func newProfile(t testing.TB) *profile {
 	t.Helper()
 	dir := t.TempDir()
 	pass := filepath.Join(t.TempDir(), "pass")

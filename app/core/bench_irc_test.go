@@ -1,0 +1,122 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/app/core"
+	_ "switchboard/connectors/irc"
+	"switchboard/internal/testenv/ircd"
+	"switchboard/storage"
+)
+
+type benchKeyring struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (k *benchKeyring) Get(s, u string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if v, ok := k.m[s+"/"+u]; ok {
+		return v, nil
+	}
+	return "", storage.ErrKeyringNotFound
+}
+func (k *benchKeyring) Set(s, u, v string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[s+"/"+u] = v
+	return nil
+}
+func (k *benchKeyring) Delete(s, u string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, s+"/"+u)
+	return nil
+}
+
+// BenchmarkIRCFloodToArchive: a peer floods 10,000 messages through
+// InspIRCd (no fake lag) into a channel Switchboard has joined; every one
+// must be stored. Reports messages/s and the wire-to-stored latency
+// (the peer's send time is in each message; "stored" is when the core
+// reports the message after its storage batch committed).
+func BenchmarkIRCFloodToArchive(b *testing.B) {
+	const n = 10000
+	srv := ircd.StartInspircd(b, ircd.Options{})
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		c, err := core.Open(ctx, core.Options{ProfileDir: b.TempDir(), Keyring: &benchKeyring{m: map[string]string{}}, NoControlSocket: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		nick := fmt.Sprintf("sb%d", i)
+		if err := c.AddAccount(ctx, core.AccountSpec{Name: "bench", Network: "irc", Settings: map[string]string{
+			"server": srv.Addr, "nick": nick, "tls": "false", "join": "#flood"}}); err != nil {
+			b.Fatal(err)
+		}
+		updates, cancel := c.Subscribe()
+		if err := c.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		peer := ircd.Connect(b, srv.Addr, fmt.Sprintf("flooder%d", i), ircd.ClientOptions{})
+		if err := peer.Join("#flood", 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := peer.WaitFor(30*time.Second, func(l ircd.Line) bool { return l.Command == "JOIN" && l.Nick() == nick }); err != nil {
+			b.Fatalf("switchboard never joined: %v", err)
+		}
+		lat := make([]time.Duration, 0, n)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for batch := range updates {
+				now := time.Now()
+				for _, u := range batch {
+					if u.Kind != core.UpdMessage || u.Message == nil {
+						continue
+					}
+					ts, _, ok := strings.Cut(u.Message.Text, " ")
+					ns, err := strconv.ParseInt(ts, 10, 64)
+					if ok && err == nil {
+						lat = append(lat, now.Sub(time.Unix(0, ns)))
+					}
+				}
+				if len(lat) >= n {
+					return
+				}
+			}
+		}()
+		b.ResetTimer()
+		start := time.Now()
+		for j := 0; j < n; j++ {
+			if err := peer.Privmsg("#flood", fmt.Sprintf("%d flood message number %d with some words in it", time.Now().UnixNano(), j)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("only %d of %d messages stored", len(lat), n)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		cancel()
+		peer.Close()
+		convs, _ := c.Conversations(ctx, storage.ConvQuery{})
+		c.Close()
+		if len(convs) != 1 {
+			b.Fatalf("conversations = %d", len(convs))
+		}
+		sort.Slice(lat, func(a, z int) bool { return lat[a] < lat[z] })
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	}
+}
