@@ -1,0 +1,346 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+const sqlConvList = `SELECT id, account_id, is_group, muted, unread, last_msg, last_time, held, held_msg, held_time,
+	blocked, blocked_msg, blocked_time, body FROM conversations`
+
+type rawConv struct {
+	id, acct                         int64
+	group, muted                     bool
+	unread, lastMsg, lastTime        int64
+	held, heldMsg, heldTime          int64
+	blocked, blockedMsg, blockedTime int64
+	body                             []byte
+}
+
+func scanRawConv(sc interface{ Scan(...any) error }) (rawConv, error) {
+	var c rawConv
+	err := sc.Scan(&c.id, &c.acct, &c.group, &c.muted, &c.unread, &c.lastMsg, &c.lastTime, &c.held, &c.heldMsg,
+		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.body)
+	return c, err
+}
+
+// ListConversations returns the unified conversation list.
+func (s *Store) ListConversations(ctx context.Context, q ConvQuery) ([]Conversation, error) {
+	var where []string
+	var args []any
+	order := "last_time DESC, id DESC"
+	switch q.Filter {
+	case FilterAll, "":
+		where = append(where, "last_msg != 0")
+	case FilterUnread:
+		where = append(where, "last_msg != 0", "unread > 0")
+	case FilterAwaiting:
+		where = append(where, "last_msg != 0", "last_in = 1")
+		order = "last_time ASC, id ASC"
+	case FilterRequests:
+		where = append(where, "held > 0")
+		order = "held_time DESC, id DESC"
+	case FilterBlocked:
+		where = append(where, "blocked > 0")
+		order = "blocked_time DESC, id DESC"
+	default:
+		return nil, fmt.Errorf("storage: list conversations: unknown filter %q", q.Filter)
+	}
+	if q.Account != "" {
+		acct, ok, err := s.lookupAccountID(ctx, q.Account)
+		if err != nil || !ok {
+			return nil, err
+		}
+		where = append(where, "account_id = ?")
+		args = append(args, acct)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	query := sqlConvList + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	args = append(args, limit, max(q.Offset, 0))
+	raws, err := s.queryConvs(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeConvs(ctx, raws, q.Filter)
+}
+
+func (s *Store) queryConvs(ctx context.Context, query string, args ...any) ([]rawConv, error) {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list conversations: %w", err)
+	}
+	defer rows.Close()
+	var raws []rawConv
+	for rows.Next() {
+		c, err := scanRawConv(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list conversations: %w", err)
+		}
+		raws = append(raws, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: list conversations: %w", err)
+	}
+	return raws, nil
+}
+
+// decodeConvs decrypts conversation rows and their "last" messages.
+func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Conversation, error) {
+	lastOf := func(c rawConv) (int64, int64) {
+		switch {
+		case f == FilterRequests || (f == "" && c.lastMsg == 0 && c.held > 0):
+			return c.heldMsg, c.heldTime
+		case f == FilterBlocked || (f == "" && c.lastMsg == 0 && c.blocked > 0):
+			return c.blockedMsg, c.blockedTime
+		}
+		return c.lastMsg, c.lastTime
+	}
+	ids := make([]int64, 0, len(raws))
+	for _, c := range raws {
+		if id, _ := lastOf(c); id != 0 {
+			ids = append(ids, id)
+		}
+	}
+	msgs, err := s.messagesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Conversation, 0, len(raws))
+	for _, c := range raws {
+		rid, title, err := s.openConv(c.id, c.body)
+		if err != nil {
+			return nil, err
+		}
+		ai, err := s.accountInfo(ctx, c.acct)
+		if err != nil {
+			return nil, err
+		}
+		conv := Conversation{Row: c.id, Account: ai.name, Network: ai.network, RemoteID: rid, Group: c.group,
+			Title: title, Unread: int(c.unread), Held: int(c.held), Blocked: int(c.blocked), Muted: c.muted}
+		lastID, lastTime := lastOf(c)
+		conv.LastTime = fromNano(lastTime)
+		if m, ok := msgs[lastID]; ok {
+			conv.LastText, conv.LastSender, conv.LastDirection, conv.LastAction = m.Text, m.Sender, m.Direction, m.Action
+			if m.Hold != Delivered {
+				conv.HoldReason = m.HoldReason
+			}
+		}
+		out = append(out, conv)
+	}
+	return out, nil
+}
+
+// messagesByID fetches and decrypts messages by row, in chunks.
+func (s *Store) messagesByID(ctx context.Context, ids []int64) (map[int64]Message, error) {
+	out := make(map[int64]Message, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := "SELECT " + sqlMsgCols + " FROM messages WHERE id IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+		rows, err := s.rdb.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("storage: read messages: %w", err)
+		}
+		msgs, err := s.scanMessages(ctx, rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			out[m.Row] = m
+		}
+	}
+	return out, nil
+}
+
+// Conversation returns one conversation; its Last* fields describe the
+// delivered messages, or the held ones when none is delivered.
+func (s *Store) Conversation(ctx context.Context, row int64) (Conversation, error) {
+	return s.oneConv(ctx, "id = ?", row)
+}
+
+// FindConversation finds a conversation by account and remote ID.
+func (s *Store) FindConversation(ctx context.Context, account, convID string) (Conversation, error) {
+	acct, ok, err := s.lookupAccountID(ctx, account)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if !ok {
+		return Conversation{}, fmt.Errorf("storage: conversation %q: %w", convID, ErrNotFound)
+	}
+	return s.oneConv(ctx, "account_id = ? AND remote_tag = ?", acct, s.tags.conv.tagID(acct, convID))
+}
+
+func (s *Store) oneConv(ctx context.Context, where string, args ...any) (Conversation, error) {
+	raws, err := s.queryConvs(ctx, sqlConvList+" WHERE "+where, args...)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if len(raws) == 0 {
+		return Conversation{}, fmt.Errorf("storage: conversation: %w", ErrNotFound)
+	}
+	out, err := s.decodeConvs(ctx, raws, "")
+	if err != nil {
+		return Conversation{}, err
+	}
+	return out[0], nil
+}
+
+// MarkRead marks every message of the conversation read.
+func (s *Store) MarkRead(ctx context.Context, convRow int64) error {
+	return s.write(ctx, func(t *wtx) error {
+		r, err := t.exec(`UPDATE conversations SET unread = 0,
+			read_mark = max(read_mark, COALESCE((SELECT max(id) FROM messages WHERE conv_id = ?1), 0)) WHERE id = ?1`, convRow)
+		return rowChanged(r, err, "mark read")
+	})
+}
+
+// SetMuted mutes or unmutes a conversation (muted ones are left out of UnreadTotal).
+func (s *Store) SetMuted(ctx context.Context, convRow int64, muted bool) error {
+	return s.write(ctx, func(t *wtx) error {
+		r, err := t.exec(`UPDATE conversations SET muted = ? WHERE id = ?`, muted, convRow)
+		return rowChanged(r, err, "set muted")
+	})
+}
+
+func rowChanged(r sql.Result, err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("storage: %s: %w", what, err)
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("storage: %s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// UnreadTotal sums unread counts over unmuted conversations.
+func (s *Store) UnreadTotal(ctx context.Context) (int, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: unread total: %w", err)
+	}
+	return n, nil
+}
+
+// SetHold moves every message of sender on account from hold state from
+// to to, and returns how many moved.
+func (s *Store) SetHold(ctx context.Context, account, sender string, from, to Hold) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *wtx) error {
+		acct, err := t.accountID(account, "", false)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT id, conv_id, body FROM messages WHERE sender_tag = ? AND hold = ?`,
+			s.tags.sender.tagID(acct, sender), int(from))
+		if err != nil {
+			return fmt.Errorf("storage: set hold: %w", err)
+		}
+		convs := map[int64]bool{}
+		var ids []int64
+		for rows.Next() {
+			var id, conv int64
+			var body []byte
+			if err := rows.Scan(&id, &conv, &body); err != nil {
+				rows.Close()
+				return fmt.Errorf("storage: set hold: %w", err)
+			}
+			b, err := s.openMsg(id, body)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			if b.sender == sender {
+				ids = append(ids, id)
+				convs[conv] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("storage: set hold: %w", err)
+		}
+		for _, id := range ids {
+			if _, err := t.exec(`UPDATE messages SET hold = ? WHERE id = ?`, int(to), id); err != nil {
+				return fmt.Errorf("storage: set hold: %w", err)
+			}
+		}
+		for conv := range convs {
+			if err := t.recomputeConv(conv); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
+// PurgeBlocked deletes the messages held from blocked senders (account ""
+// = all accounts) with their search index entries.
+func (s *Store) PurgeBlocked(ctx context.Context, account string) (int, error) {
+	var n int
+	err := s.write(ctx, func(t *wtx) error {
+		q, args := `SELECT m.id, m.conv_id FROM conversations c JOIN messages m ON m.conv_id = c.id
+			WHERE c.blocked > 0 AND m.hold = ?`, []any{int(HeldBlocked)}
+		if account != "" {
+			acct, err := t.accountID(account, "", false)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			q += " AND c.account_id = ?"
+			args = append(args, acct)
+		}
+		ids, convs, err := t.idsAndConvs(q, args...)
+		if err != nil {
+			return fmt.Errorf("storage: purge blocked: %w", err)
+		}
+		if err := t.deleteMessages(ids); err != nil {
+			return err
+		}
+		for conv := range convs {
+			if err := t.recomputeConv(conv); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
+// idsAndConvs runs a query yielding (message id, conversation id) pairs.
+func (t *wtx) idsAndConvs(q string, args ...any) ([]int64, map[int64]bool, error) {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	convs := map[int64]bool{}
+	for rows.Next() {
+		var id, conv int64
+		if err := rows.Scan(&id, &conv); err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, id)
+		convs[conv] = true
+	}
+	return ids, convs, rows.Err()
+}

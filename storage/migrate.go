@@ -1,0 +1,178 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are numbered by position (1-based) and recorded in
+// PRAGMA user_version. Never edit a released migration; append a new one.
+//
+// Clear columns: row IDs, times (Unix nanoseconds, 0 = none), account IDs,
+// network names, flags, counts and keyed blind-index tags (*_tag, tok).
+// Everything a person wrote or received is in a sealed "body" column
+// (XChaCha20-Poly1305, associated data = table|row identity).
+var migrations = []string{
+	// 1: the archive.
+	`
+CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);
+
+CREATE TABLE accounts(
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	name_tag INTEGER NOT NULL UNIQUE,
+	network  TEXT NOT NULL,
+	created  INTEGER NOT NULL,
+	disabled INTEGER NOT NULL DEFAULT 0,
+	deleted  INTEGER NOT NULL DEFAULT 0,  -- removed without purge: history kept
+	body     BLOB NOT NULL                -- sealed: name, settings
+);
+
+CREATE TABLE conversations(
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	account_id   INTEGER NOT NULL,
+	remote_tag   INTEGER NOT NULL,
+	is_group     INTEGER NOT NULL DEFAULT 0,
+	muted        INTEGER NOT NULL DEFAULT 0,
+	read_mark    INTEGER NOT NULL DEFAULT 0,  -- message row read up to
+	unread       INTEGER NOT NULL DEFAULT 0,
+	last_msg     INTEGER NOT NULL DEFAULT 0,  -- newest delivered message (0 = none)
+	last_time    INTEGER NOT NULL DEFAULT 0,
+	last_in      INTEGER NOT NULL DEFAULT 0,  -- newest delivered message is inbound
+	held         INTEGER NOT NULL DEFAULT 0,
+	held_msg     INTEGER NOT NULL DEFAULT 0,
+	held_time    INTEGER NOT NULL DEFAULT 0,
+	blocked      INTEGER NOT NULL DEFAULT 0,
+	blocked_msg  INTEGER NOT NULL DEFAULT 0,
+	blocked_time INTEGER NOT NULL DEFAULT 0,
+	body         BLOB NOT NULL                -- sealed: remote ID, title
+);
+CREATE UNIQUE INDEX conv_remote ON conversations(account_id, remote_tag);
+CREATE INDEX conv_last ON conversations(last_time) WHERE last_msg != 0;
+CREATE INDEX conv_held ON conversations(held_time) WHERE held > 0;
+CREATE INDEX conv_blocked ON conversations(blocked_time) WHERE blocked > 0;
+
+CREATE TABLE messages(
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	conv_id    INTEGER NOT NULL,
+	account_id INTEGER NOT NULL,
+	remote_tag INTEGER NOT NULL,
+	sender_tag INTEGER NOT NULL,
+	time       INTEGER NOT NULL,
+	flags      INTEGER NOT NULL,   -- 1 outbound, 2 action, 4 notice
+	hold       INTEGER NOT NULL,
+	send_state INTEGER NOT NULL,
+	body       BLOB NOT NULL       -- sealed: remote ID, sender, sender name, text, hold reason, send error
+);
+CREATE UNIQUE INDEX msg_remote ON messages(account_id, remote_tag);
+CREATE INDEX msg_conv ON messages(conv_id, id);
+CREATE INDEX msg_sender ON messages(sender_tag);
+
+-- Blind search index: packed posting lists. One row holds the ascending
+-- message IDs (a varint, then varint deltas) of one token (keyed HMAC tag)
+-- for a range of messages; rows stay under ~1 KB so they fit in a page.
+CREATE TABLE postings(
+	tok   INTEGER NOT NULL,
+	first INTEGER NOT NULL,
+	last  INTEGER NOT NULL,
+	n     INTEGER NOT NULL,
+	ids   BLOB NOT NULL,
+	PRIMARY KEY(tok, first)
+) WITHOUT ROWID;
+
+CREATE TABLE attachments(
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	msg_id INTEGER NOT NULL,
+	size   INTEGER NOT NULL,
+	body   BLOB NOT NULL              -- sealed: name, media type, bytes
+);
+CREATE INDEX attach_msg ON attachments(msg_id);
+
+CREATE TABLE contacts(
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account_id INTEGER NOT NULL,
+	handle_tag INTEGER NOT NULL,
+	kind       TEXT NOT NULL,
+	user_kind  TEXT NOT NULL,
+	updated    INTEGER NOT NULL,
+	body       BLOB NOT NULL          -- sealed: handle, name, evidence
+);
+CREATE UNIQUE INDEX contact_handle ON contacts(account_id, handle_tag);
+CREATE TABLE contact_words(tok INTEGER NOT NULL, contact_id INTEGER NOT NULL, PRIMARY KEY(tok, contact_id)) WITHOUT ROWID;
+CREATE INDEX contact_words_rev ON contact_words(contact_id);
+
+CREATE TABLE outbox(
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account_id INTEGER NOT NULL,
+	conv_id    INTEGER NOT NULL,
+	msg_id     INTEGER NOT NULL,
+	is_group   INTEGER NOT NULL,
+	action     INTEGER NOT NULL,
+	state      INTEGER NOT NULL,
+	sending    INTEGER NOT NULL DEFAULT 0,  -- handed to the connector, no outcome yet
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	created    INTEGER NOT NULL,
+	body       BLOB NOT NULL                -- sealed: conversation ID, text, error, remote ID
+);
+CREATE INDEX outbox_state ON outbox(state, id);
+
+CREATE TABLE consent(
+	account_id    INTEGER NOT NULL,
+	handle_tag    INTEGER NOT NULL,
+	state         TEXT NOT NULL,
+	until_time    INTEGER NOT NULL,
+	last_user_msg INTEGER NOT NULL,
+	updated       INTEGER NOT NULL,
+	body          BLOB NOT NULL,             -- sealed: handle, scopes
+	PRIMARY KEY(account_id, handle_tag)
+);
+
+CREATE TABLE ledger(
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	time       INTEGER NOT NULL,
+	account_id INTEGER NOT NULL,
+	network    TEXT NOT NULL,
+	brand_tag  INTEGER NOT NULL,
+	body       BLOB NOT NULL                 -- sealed: the entry
+);
+CREATE INDEX ledger_brand ON ledger(account_id, brand_tag, seq);
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;
+
+CREATE TABLE blobs(account_id INTEGER NOT NULL, key_tag INTEGER NOT NULL, body BLOB NOT NULL,
+	PRIMARY KEY(account_id, key_tag));
+CREATE TABLE prefs(key_tag INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE secrets(account_id INTEGER NOT NULL, key_tag INTEGER NOT NULL, body BLOB NOT NULL,
+	PRIMARY KEY(account_id, key_tag));
+`,
+}
+
+// migrate brings the schema to the newest version, one transaction per step.
+func migrate(ctx context.Context, db *sql.DB) (from int, err error) {
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&from); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if from > len(migrations) {
+		return from, fmt.Errorf("schema version %d is newer than this program knows (%d)", from, len(migrations))
+	}
+	for v := from + 1; v <= len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return from, fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return from, fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			tx.Rollback()
+			return from, fmt.Errorf("migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return from, fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return from, nil
+}

@@ -1,0 +1,181 @@
+package storage
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Tokenising for the blind index. Text is NFKC-normalised and case-folded;
+// words are runs of letters, digits and combining marks. A word is indexed
+// under its prefixes of 2…maxPrefix runes and under itself, so a query word
+// matches every word it is a prefix of. Runs of CJK characters (no spaces
+// between words) are indexed as single characters and adjacent pairs; a
+// CJK query matches as a substring.
+const (
+	minPrefix = 2
+	maxPrefix = 10
+)
+
+// normalize returns NFKC(casefold(NFKC(s))), with an ASCII fast path.
+func normalize(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// term is one unit of normalised text: a word or a run of CJK characters.
+type term struct {
+	s   string
+	cjk bool
+}
+
+// terms splits already-normalised text into words and CJK runs.
+func terms(s string, emit func(term)) {
+	start, cjk := -1, false
+	flush := func(end int) {
+		if start >= 0 {
+			emit(term{s: s[start:end], cjk: cjk})
+			start = -1
+		}
+	}
+	for i, r := range s {
+		switch {
+		case isCJK(r):
+			if start >= 0 && !cjk {
+				flush(i)
+			}
+			if start < 0 {
+				start, cjk = i, true
+			}
+		case isWordRune(r):
+			if start >= 0 && cjk {
+				flush(i)
+			}
+			if start < 0 {
+				start, cjk = i, false
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(s))
+}
+
+// indexTokens emits every token a normalised text is indexed under
+// (duplicates possible; callers dedupe).
+func indexTokens(s string, emit func(string)) {
+	terms(s, func(t term) {
+		if t.cjk {
+			prev := -1
+			for i, r := range t.s {
+				n := utf8.RuneLen(r)
+				emit(t.s[i : i+n])
+				if prev >= 0 {
+					emit(t.s[prev : i+n])
+				}
+				prev = i
+			}
+			return
+		}
+		wordTokens(t.s, emit)
+	})
+}
+
+func wordTokens(w string, emit func(string)) {
+	n := 0
+	for i := range w {
+		if n >= minPrefix && n <= maxPrefix {
+			emit(w[:i]) // the prefix of n runes
+		}
+		n++
+	}
+	emit(w)
+}
+
+// queryTerm is one term of a search query with the index tokens that
+// must all be present for a message to be a candidate.
+type queryTerm struct {
+	term
+	tokens []string
+}
+
+// parseQuery normalises a query into terms.
+func parseQuery(q string) []queryTerm {
+	var out []queryTerm
+	seen := map[string]bool{}
+	terms(normalize(q), func(t term) {
+		if seen[t.s] {
+			return
+		}
+		seen[t.s] = true
+		qt := queryTerm{term: t}
+		if t.cjk {
+			runes := []rune(t.s)
+			if len(runes) == 1 {
+				qt.tokens = []string{t.s}
+			}
+			for i := 1; i < len(runes); i++ {
+				qt.tokens = append(qt.tokens, string(runes[i-1:i+1]))
+			}
+		} else {
+			qt.tokens = []string{truncRunes(t.s, maxPrefix)}
+		}
+		out = append(out, qt)
+	})
+	return out
+}
+
+func truncRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// matches verifies a decrypted text against the query terms (the blind
+// index only yields candidates: truncated tags can collide and long words
+// are indexed by a prefix).
+func matches(norm string, qs []queryTerm) bool {
+	for _, q := range qs {
+		if q.cjk {
+			if !strings.Contains(norm, q.s) {
+				return false
+			}
+			continue
+		}
+		found := false
+		terms(norm, func(t term) {
+			if !found && !t.cjk && strings.HasPrefix(t.s, q.s) {
+				found = true
+			}
+		})
+		if !found {
+			return false
+		}
+	}
+	return true
+}
