@@ -45,6 +45,7 @@ const (
 	reqPart
 	reqBlock
 	reqTyping
+	reqRaw // a line written as is: tests use it to act as another client of the same user
 )
 
 type request struct {
@@ -52,6 +53,7 @@ type request struct {
 	out    connectors.Outgoing
 	target string
 	on     bool
+	raw    Message
 	reply  chan result
 }
 
@@ -288,6 +290,9 @@ func (l *link) onRequest(r request) {
 		r.reply <- result{}
 	case reqTyping:
 		r.reply <- result{err: l.sess.typing(r.target, r.on)}
+	case reqRaw:
+		l.sess.out = append(l.sess.out, r.raw)
+		r.reply <- result{}
 	}
 }
 
