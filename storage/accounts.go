@@ -12,6 +12,9 @@ import (
 const (
 	sqlAccountByTag  = `SELECT id FROM accounts WHERE name_tag = ?`
 	sqlAccountInsert = `INSERT INTO accounts(id, name_tag, network, created, disabled, deleted, body) VALUES (?, ?, ?, ?, ?, 0, ?)`
+	// Accounts first seen in messages or imports stay hidden (deleted = 1)
+	// until PutAccount configures them.
+	sqlAccountAuto   = `INSERT INTO accounts(id, name_tag, network, created, disabled, deleted, body) VALUES (?, ?, ?, ?, 0, 1, ?)`
 	sqlAccountUpdate = `UPDATE accounts SET network = ?, disabled = ?, deleted = 0, body = ?, created = ? WHERE id = ?`
 	sqlAccountRows   = `SELECT id, network, created, disabled, body FROM accounts WHERE deleted = 0 ORDER BY id`
 	sqlAccountOne    = `SELECT id, network, created, disabled, body FROM accounts WHERE name_tag = ? AND deleted = 0`
@@ -210,7 +213,7 @@ func (t *wtx) accountID(name, network string, create bool) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, err := t.exec(sqlAccountInsert, id, tag, network, unixNano(time.Now()), false, body); err != nil {
+		if _, err := t.exec(sqlAccountAuto, id, tag, network, unixNano(time.Now()), body); err != nil {
 			return 0, fmt.Errorf("storage: create account: %w", err)
 		}
 	} else if err != nil {

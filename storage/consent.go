@@ -1,0 +1,235 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const sqlConsentCols = `account_id, handle_tag, state, until_time, last_user_msg, updated, body`
+
+func (s *Store) sealConsent(acct, tag int64, c Consent) []byte {
+	f := (&fields{}).str(c.Handle)
+	for _, sc := range c.Scopes {
+		f.str(sc)
+	}
+	return s.seal.seal(f.b, adKey("consent", acct, tag))
+}
+
+// PutConsent upserts the current consent state of a brand.
+func (s *Store) PutConsent(ctx context.Context, c Consent) error {
+	if c.Account == "" || c.Handle == "" {
+		return errors.New("storage: put consent: account and handle are required")
+	}
+	if c.Updated.IsZero() {
+		c.Updated = time.Now()
+	}
+	err := s.write(ctx, func(t *wtx) error {
+		acct, err := t.accountID(c.Account, "", true)
+		if err != nil {
+			return err
+		}
+		tag := s.tags.handle.tagID(acct, c.Handle)
+		_, err = t.exec(`INSERT OR REPLACE INTO consent(`+sqlConsentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			acct, tag, c.State, unixNano(c.Until), unixNano(c.LastUserMsg), unixNano(c.Updated), s.sealConsent(acct, tag, c))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: put consent: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) scanConsent(ctx context.Context, sc interface{ Scan(...any) error }) (Consent, error) {
+	var acct, tag, until, last, updated int64
+	var c Consent
+	var body []byte
+	if err := sc.Scan(&acct, &tag, &c.State, &until, &last, &updated, &body); err != nil {
+		return Consent{}, err
+	}
+	plain, err := s.seal.open(body, adKey("consent", acct, tag))
+	if err != nil {
+		return Consent{}, fmt.Errorf("storage: consent: %w", err)
+	}
+	r := &fieldReader{b: plain}
+	c.Handle = r.str()
+	for r.err == nil && len(r.b) > 0 {
+		c.Scopes = append(c.Scopes, r.str())
+	}
+	if r.err != nil {
+		return Consent{}, fmt.Errorf("storage: consent: %w", ErrTampered)
+	}
+	ai, err := s.accountInfo(ctx, acct)
+	if err != nil {
+		return Consent{}, err
+	}
+	c.Account, c.Until, c.LastUserMsg, c.Updated = ai.name, fromNano(until), fromNano(last), fromNano(updated)
+	return c, nil
+}
+
+// Consent returns a brand's consent state; ErrNotFound when never set.
+func (s *Store) Consent(ctx context.Context, account, handle string) (Consent, error) {
+	acct, ok, err := s.lookupAccountID(ctx, account)
+	if err != nil {
+		return Consent{}, err
+	}
+	if ok {
+		c, err := s.scanConsent(ctx, s.rdb.QueryRowContext(ctx, `SELECT `+sqlConsentCols+` FROM consent
+			WHERE account_id = ? AND handle_tag = ?`, acct, s.tags.handle.tagID(acct, handle)))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return c, err
+		}
+	}
+	return Consent{}, fmt.Errorf("storage: consent for %q: %w", handle, ErrNotFound)
+}
+
+// Consents lists every stored consent state.
+func (s *Store) Consents(ctx context.Context) ([]Consent, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+sqlConsentCols+` FROM consent ORDER BY account_id, updated`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: consents: %w", err)
+	}
+	var raws []rowValues
+	for rows.Next() {
+		var acct, tag, until, last, updated int64
+		var state string
+		var body []byte
+		if err := rows.Scan(&acct, &tag, &state, &until, &last, &updated, &body); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: consents: %w", err)
+		}
+		raws = append(raws, rowValues{acct, tag, state, until, last, updated, body})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: consents: %w", err)
+	}
+	out := make([]Consent, 0, len(raws))
+	for _, r := range raws {
+		c, err := s.scanConsent(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+type ledgerBody struct {
+	LedgerEntry
+}
+
+func (s *Store) sealLedger(e LedgerEntry) []byte {
+	f := (&fields{}).str(e.Brand).str(e.OldState).str(e.NewState).str(e.How).str(e.MessageID).str(e.Result).
+		str(fmt.Sprint(unixNano(e.Until)))
+	for _, sc := range e.Scopes {
+		f.str(sc)
+	}
+	return s.seal.seal(f.b, ad("ledger", e.Seq))
+}
+
+// AppendLedger appends a consent ledger entry, assigning Seq (and Time
+// when zero). The table refuses UPDATE and DELETE (triggers).
+func (s *Store) AppendLedger(ctx context.Context, e LedgerEntry) (LedgerEntry, error) {
+	if e.Account == "" || e.Brand == "" {
+		return e, errors.New("storage: append ledger: account and brand are required")
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	err := s.write(ctx, func(t *wtx) error {
+		acct, err := t.accountID(e.Account, e.Network, true)
+		if err != nil {
+			return err
+		}
+		if e.Seq, err = t.newID("ledger"); err != nil {
+			return err
+		}
+		_, err = t.exec(`INSERT INTO ledger(seq, time, account_id, network, brand_tag, body) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.Seq, unixNano(e.Time), acct, e.Network, s.tags.handle.tagID(acct, e.Brand), s.sealLedger(e))
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("storage: append ledger: %w", err)
+	}
+	return e, nil
+}
+
+// Ledger lists ledger entries oldest first ("" account or brand = all).
+func (s *Store) Ledger(ctx context.Context, account, brand string) ([]LedgerEntry, error) {
+	q, args := `SELECT seq, time, account_id, network, body FROM ledger`, []any{}
+	if account != "" {
+		acct, ok, err := s.lookupAccountID(ctx, account)
+		if err != nil || !ok {
+			return nil, err
+		}
+		q += ` WHERE account_id = ?`
+		args = append(args, acct)
+		if brand != "" {
+			q += ` AND brand_tag = ?`
+			args = append(args, s.tags.handle.tagID(acct, brand))
+		}
+	}
+	rows, err := s.rdb.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: ledger: %w", err)
+	}
+	type raw struct {
+		e    LedgerEntry
+		acct int64
+		body []byte
+	}
+	var raws []raw
+	for rows.Next() {
+		var r raw
+		var when int64
+		if err := rows.Scan(&r.e.Seq, &when, &r.acct, &r.e.Network, &r.body); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: ledger: %w", err)
+		}
+		r.e.Time = fromNano(when)
+		raws = append(raws, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: ledger: %w", err)
+	}
+	var out []LedgerEntry
+	for _, r := range raws {
+		e, err := s.openLedger(ctx, r.e, r.acct, r.body)
+		if err != nil {
+			return nil, err
+		}
+		if account == "" && brand != "" && e.Brand != brand {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (s *Store) openLedger(ctx context.Context, e LedgerEntry, acct int64, body []byte) (LedgerEntry, error) {
+	plain, err := s.seal.open(body, ad("ledger", e.Seq))
+	if err != nil {
+		return e, fmt.Errorf("storage: ledger entry %d: %w", e.Seq, err)
+	}
+	r := &fieldReader{b: plain}
+	e.Brand, e.OldState, e.NewState, e.How, e.MessageID, e.Result = r.str(), r.str(), r.str(), r.str(), r.str(), r.str()
+	var until int64
+	fmt.Sscan(r.str(), &until)
+	for r.err == nil && len(r.b) > 0 {
+		e.Scopes = append(e.Scopes, r.str())
+	}
+	if r.err != nil {
+		return e, fmt.Errorf("storage: ledger entry %d: %w", e.Seq, ErrTampered)
+	}
+	e.Until = fromNano(until)
+	ai, err := s.accountInfo(ctx, acct)
+	if err != nil {
+		return e, err
+	}
+	e.Account = ai.name
+	return e, nil
+}
