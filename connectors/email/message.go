@@ -133,8 +133,9 @@ func brandEvidence(pm *parsedMail) []string {
 	if p := strings.ToLower(pm.Evidence["Precedence"]); p == "bulk" || p == "list" || p == "junk" {
 		ev = append(ev, "email: Precedence: "+p)
 	}
-	if a := strings.ToLower(pm.Evidence["Auto-Submitted"]); a != "" && a != "no" {
-		ev = append(ev, "email: Auto-Submitted: "+a)
+	// RFC 3834: "auto-replied" is a person's vacation responder, not a brand.
+	if strings.HasPrefix(strings.ToLower(pm.Evidence["Auto-Submitted"]), "auto-generated") {
+		ev = append(ev, "email: Auto-Submitted: auto-generated")
 	}
 	return ev
 }

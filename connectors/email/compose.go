@@ -1,0 +1,167 @@
+package email
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+)
+
+// outMail is a mail we send. build refuses any header value with a line
+// break or control character (header injection).
+type outMail struct {
+	from       string
+	to         []string
+	subject    string
+	text       string
+	messageID  string // without <>
+	inReplyTo  string
+	references []string
+	date       time.Time
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) })
+}
+
+// build renders the mail as RFC 5322 + MIME: UTF-8 text/plain,
+// quoted-printable, RFC 2047 encoded subject.
+func (m outMail) build() ([]byte, error) {
+	if err := checkAddress(m.from); err != nil {
+		return nil, fmt.Errorf("email: sender: %w", err)
+	}
+	if len(m.to) == 0 {
+		return nil, fmt.Errorf("email: no recipient")
+	}
+	for _, a := range m.to {
+		if err := checkAddress(a); err != nil {
+			return nil, fmt.Errorf("email: recipient: %w", err)
+		}
+	}
+	if hasControl(m.subject) {
+		return nil, fmt.Errorf("email: subject: %w", ErrHeaderInjection)
+	}
+	if !utf8.ValidString(m.subject) || !utf8.ValidString(m.text) {
+		return nil, fmt.Errorf("email: subject or text is not valid UTF-8")
+	}
+	for _, id := range append([]string{m.messageID, m.inReplyTo}, m.references...) {
+		if id != "" && !validMsgID(id) {
+			return nil, fmt.Errorf("email: message ID %q: %w", id, ErrHeaderInjection)
+		}
+	}
+	var h mail.Header
+	h.SetDate(m.date)
+	h.SetAddressList("From", []*mail.Address{{Address: m.from}})
+	to := make([]*mail.Address, len(m.to))
+	for i, a := range m.to {
+		to[i] = &mail.Address{Address: a}
+	}
+	h.SetAddressList("To", to)
+	h.SetSubject(m.subject)
+	h.SetMessageID(m.messageID)
+	if m.inReplyTo != "" {
+		h.SetMsgIDList("In-Reply-To", []string{m.inReplyTo})
+	}
+	if len(m.references) > 0 {
+		h.SetMsgIDList("References", m.references)
+	}
+	h.Set("MIME-Version", "1.0")
+	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	h.Set("User-Agent", "Switchboard")
+	var buf bytes.Buffer
+	w, err := message.CreateWriter(&buf, h.Header)
+	if err != nil {
+		return nil, fmt.Errorf("email: write header: %w", err)
+	}
+	body := strings.ReplaceAll(strings.ReplaceAll(m.text, "\r\n", "\n"), "\n", "\r\n")
+	if _, err := w.Write([]byte(body)); err != nil {
+		return nil, fmt.Errorf("email: write body: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("email: write body: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return "localhost"
+}
+
+// newMessageID derives the Message-ID from the outbox ID, so a retry of
+// the same outbox entry carries the same ID; the hash over account and
+// content keeps different profiles' equal outbox IDs apart. Without an
+// outbox ID the ID is random.
+func newMessageID(localID, from, conv, text string) string {
+	var tail string
+	if localID == "" {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		tail = hex.EncodeToString(b[:])
+	} else {
+		sum := sha256.Sum256([]byte(localID + "\x00" + from + "\x00" + conv + "\x00" + text))
+		tail = safeIDPart(localID) + "." + hex.EncodeToString(sum[:8])
+	}
+	return "sb." + tail + "@" + domainOf(from)
+}
+
+func safeIDPart(s string) string {
+	ok := len(s) <= 40
+	for _, r := range s {
+		if !(r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_')) {
+			ok = false
+		}
+	}
+	if ok && s != "" {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
+}
+
+// subjectFor derives a subject: "Re: <thread subject>" for a reply, else
+// the first line of the text, shortened.
+func subjectFor(threadSubject, text string, reply bool) string {
+	if reply {
+		subj := cleanSubject(threadSubject)
+		if subj == "" {
+			return "Re: (no subject)"
+		}
+		if l := strings.ToLower(subj); strings.HasPrefix(l, "re:") || strings.HasPrefix(l, "aw:") || strings.HasPrefix(l, "sv:") {
+			return subj
+		}
+		return "Re: " + subj
+	}
+	first := strings.TrimSpace(strings.SplitN(strings.ReplaceAll(text, "\r", "\n"), "\n", 2)[0])
+	first = cleanSubject(first)
+	if first == "" {
+		return "(no subject)"
+	}
+	if utf8.RuneCountInString(first) > 60 {
+		r := []rune(first)
+		first = strings.TrimSpace(string(r[:60])) + "…"
+	}
+	return first
+}
+
+// cleanSubject drops control characters from text that did not come from
+// the user (a received subject), so replying never fails on it.
+func cleanSubject(s string) string {
+	return oneLine(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}

@@ -1,0 +1,250 @@
+// Package email connects an IMAP + SMTP mail account to Switchboard and makes
+// mail feel like chat: one conversation per counterpart (or participant set
+// for group mail), the new text of each mail with quotes and signatures
+// folded away, newsletters reported as brands, and RFC 8058 / RFC 2369
+// unsubscribe.
+//
+// Run connects to IMAP (implicit TLS or STARTTLS, verified; never a silent
+// downgrade), syncs the newest sync_depth mails of INBOX and the Sent folder
+// (newest page first, emitted with Backfill=true), then waits with IDLE
+// (NOOP polling when the server lacks IDLE). The connector persists nothing:
+// it remembers each folder's UIDVALIDITY and last UID in memory only, so a
+// Run after a reconnect fetches just what arrived meanwhile, and a fresh
+// process resyncs the recent window (storage deduplicates on the remote ID,
+// the Message-ID or a hash of the headers).
+//
+// Send submits over SMTP (465 implicit TLS, otherwise STARTTLS; AUTH PLAIN),
+// with a Message-ID derived from the outbox ID so a retry is recognisable and
+// is not sent twice if its copy is already in Sent, then APPENDs the copy to
+// Sent. Capabilities beyond connectors.Connector: connectors.Unsubscriber,
+// and Original (the full text of a mail, fetched from IMAP on demand).
+package email
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/connectors"
+)
+
+func init() {
+	connectors.Register("email", func() connectors.Connector { return New() })
+}
+
+// Defaults for the account settings and the wait loop.
+const (
+	DefaultSyncDepth    = 500
+	defaultPollInterval = 2 * time.Minute // NOOP fallback and Sent check while idle
+	pageSize            = 100
+)
+
+// Connector is one e-mail account's live link. Create it with New (or
+// connectors.New("email")).
+type Connector struct {
+	mu      sync.Mutex
+	sess    *session               // non-nil while Run is connected
+	folders map[string]folderState // per account+folder; memory only, survives Runs
+	pending []pendingAppend        // sent mails whose Sent copy is still to be stored
+
+	// Test hooks: zero values are the production behaviour.
+	pollInterval time.Duration  // 0 = defaultPollInterval
+	fetchPage    int            // 0 = pageSize
+	httpRoots    *x509.CertPool // nil = the system roots (which honour SSL_CERT_FILE)
+}
+
+// New returns an unconnected connector.
+func New() *Connector {
+	return &Connector{folders: map[string]folderState{}}
+}
+
+var (
+	_ connectors.Connector    = (*Connector)(nil)
+	_ connectors.Unsubscriber = (*Connector)(nil)
+)
+
+// Info describes the network and its account form.
+func (c *Connector) Info() connectors.NetworkInfo {
+	return connectors.NetworkInfo{
+		Name:        "email",
+		DisplayName: "E-mail",
+		Fields: []connectors.Field{
+			{Key: "user", Label: "Address", Placeholder: "alice@example.org", Kind: connectors.FieldText, Required: true,
+				Help: "Your e-mail address"},
+			{Key: "server", Label: "IMAP server", Placeholder: "imap.example.org:993", Kind: connectors.FieldHostPort, Required: true,
+				Help: "Port 993 uses TLS, other ports STARTTLS; prefix imaps:// for TLS on another port"},
+			{Key: "smtp", Label: "SMTP server", Placeholder: "smtp.example.org:587", Kind: connectors.FieldHostPort, Required: true,
+				Help: "Port 465 uses TLS, other ports STARTTLS; prefix smtps:// for TLS on another port"},
+			{Key: "tls", Label: "Use TLS", Kind: connectors.FieldBool, Default: "true",
+				Help: "Off only for a mail server on this computer (127.0.0.1): then no encryption at all"},
+			{Key: "ca_file", Label: "CA certificate", Kind: connectors.FieldFile,
+				Help: "PEM file of a private CA that signed the servers' certificates (added to the system roots)"},
+			{Key: "login", Label: "Login name", Kind: connectors.FieldText,
+				Help: "Only if the server's login name is not your address"},
+			{Key: "sync_depth", Label: "Mails to sync", Kind: connectors.FieldText, Default: strconv.Itoa(DefaultSyncDepth),
+				Help: "How many recent mails per folder the first sync fetches"},
+			{Key: "password", Label: "Password", Kind: connectors.FieldSecret, Required: true},
+		},
+	}
+}
+
+// endpoint is one server address and how to secure it.
+type endpoint struct {
+	addr     string // host:port
+	host     string
+	implicit bool // TLS from the first byte; otherwise STARTTLS (or plaintext when tls=false)
+}
+
+// config is the validated account settings.
+type config struct {
+	account  string
+	user     string // the address, lowercased
+	login    string
+	imap     endpoint
+	smtp     endpoint
+	useTLS   bool
+	caFile   string
+	depth    int
+	password string
+}
+
+// parseEndpoint reads HOST:PORT with an optional scheme. implicitPort is
+// the port that means implicit TLS (993 for IMAP, 465 for SMTP).
+func parseEndpoint(v string, implicitPort string, implicitSchemes, startTLSSchemes []string) (endpoint, error) {
+	var ep endpoint
+	forced := ""
+	if i := strings.Index(v, "://"); i >= 0 {
+		scheme := strings.ToLower(v[:i])
+		switch {
+		case contains(implicitSchemes, scheme):
+			forced = "implicit"
+		case contains(startTLSSchemes, scheme):
+			forced = "starttls"
+		default:
+			return ep, fmt.Errorf("unknown scheme %q (use %s or %s)", scheme, implicitSchemes[0], startTLSSchemes[0])
+		}
+		v = strings.TrimSuffix(v[i+3:], "/")
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || host == "" || port == "" {
+		return ep, fmt.Errorf("%q is not HOST:PORT", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return ep, fmt.Errorf("bad port in %q", v)
+	}
+	ep = endpoint{addr: net.JoinHostPort(host, port), host: host, implicit: port == implicitPort}
+	if forced != "" {
+		ep.implicit = forced == "implicit"
+	}
+	return ep, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func parseConfig(acct connectors.Account) (config, error) {
+	cfg := config{account: acct.ID}
+	cfg.user = strings.ToLower(strings.TrimSpace(acct.Setting("user", "")))
+	if err := checkAddress(cfg.user); err != nil {
+		return cfg, fmt.Errorf("email: setting user: %w", err)
+	}
+	cfg.login = acct.Setting("login", cfg.user)
+	var err error
+	if cfg.imap, err = parseEndpoint(acct.Setting("server", ""), "993", []string{"imaps"}, []string{"imap"}); err != nil {
+		return cfg, fmt.Errorf("email: setting server: %w", err)
+	}
+	if cfg.smtp, err = parseEndpoint(acct.Setting("smtp", ""), "465", []string{"smtps"}, []string{"submission", "smtp"}); err != nil {
+		return cfg, fmt.Errorf("email: setting smtp: %w", err)
+	}
+	switch strings.ToLower(acct.Setting("tls", "true")) {
+	case "true", "yes", "1", "on":
+		cfg.useTLS = true
+	case "false", "no", "0", "off":
+		for _, ep := range []endpoint{cfg.imap, cfg.smtp} {
+			if !isLoopback(ep.host) {
+				return cfg, fmt.Errorf("email: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s", ep.host)
+			}
+		}
+	default:
+		return cfg, fmt.Errorf("email: setting tls: %q is not true or false", acct.Setting("tls", ""))
+	}
+	cfg.caFile = acct.Setting("ca_file", "")
+	cfg.depth = DefaultSyncDepth
+	if v := acct.Setting("sync_depth", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			return cfg, fmt.Errorf("email: setting sync_depth: %q is not a number from 0 to 1000000", v)
+		}
+		cfg.depth = n
+	}
+	return cfg, nil
+}
+
+// tlsConfig verifies the server against the system roots plus ca_file.
+func (cfg config) tlsConfig(host string) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if cfg.caFile == "" {
+		return tc, nil
+	}
+	pem, err := os.ReadFile(cfg.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("email: read ca_file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("email: ca_file %s holds no PEM certificate", cfg.caFile)
+	}
+	tc.RootCAs = pool
+	return tc, nil
+}
+
+// ErrHeaderInjection is returned when an address or subject to be sent
+// contains a line break (or another control character).
+var ErrHeaderInjection = errors.New("line breaks and control characters are not allowed in mail headers")
+
+// checkAddress accepts one bare addr-spec: local@domain, no display name,
+// no control characters.
+func checkAddress(a string) error {
+	if a == "" {
+		return errors.New("empty address")
+	}
+	if strings.ContainsFunc(a, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("address %q: %w", a, ErrHeaderInjection)
+	}
+	at := strings.LastIndexByte(a, '@')
+	if at <= 0 || at == len(a)-1 || strings.ContainsAny(a, " <>,;:\"()[]\\") {
+		return fmt.Errorf("%q is not an e-mail address", a)
+	}
+	return nil
+}
+
+// redactURL keeps scheme and host of a URL for error messages (unsubscribe
+// tokens are personal).
+func redactURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + "/…"
+}

@@ -1,0 +1,266 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/connectors"
+)
+
+func TestRegisteredAsEmail(t *testing.T) {
+	c, err := connectors.New("email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := c.Info()
+	keys := map[string]connectors.FieldKind{}
+	for _, f := range info.Fields {
+		keys[f.Key] = f.Kind
+	}
+	for k, kind := range map[string]connectors.FieldKind{"user": connectors.FieldText, "server": connectors.FieldHostPort,
+		"smtp": connectors.FieldHostPort, "tls": connectors.FieldBool, "ca_file": connectors.FieldFile,
+		"login": connectors.FieldText, "sync_depth": connectors.FieldText, "password": connectors.FieldSecret} {
+		if got, ok := keys[k]; !ok || got != kind {
+			t.Errorf("field %s: kind %v present %v", k, got, ok)
+		}
+	}
+	if _, ok := c.(connectors.Unsubscriber); !ok {
+		t.Error("not an Unsubscriber")
+	}
+	if _, ok := c.(Originaler); !ok {
+		t.Error("not an Originaler")
+	}
+}
+
+func TestInitialSyncIsBackfillNewestPageFirst(t *testing.T) {
+	srv := startServer(t)
+	for i := 1; i <= 5; i++ {
+		deliver(t, srv, alice.Name, mailText("Bob <bob@localhost>", alice.Name, fmt.Sprint("mail ", i), fmt.Sprintf("m%d@localhost", i), fmt.Sprint("body ", i)))
+	}
+	c := New()
+	c.fetchPage = 2
+	r := run(t, c, account(srv, alice, true, "sync_depth", "4"), alice.Password)
+	msgs := messages(r.online(t))
+	var ids []string
+	for _, m := range msgs {
+		ids = append(ids, m.Message.RemoteID)
+		if !m.Backfill || m.Message.Direction != connectors.Inbound || m.Message.Conversation.ID != "bob@localhost" ||
+			m.Message.Conversation.Kind != connectors.Direct || m.Message.Sender != "bob@localhost" || m.Message.SenderName != "Bob" {
+			t.Errorf("unexpected message %+v", m)
+		}
+	}
+	// depth 4 of 5; pages of 2, newest page first: (4,5) then (2,3).
+	want := []string{"m4@localhost", "m5@localhost", "m2@localhost", "m3@localhost"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Fatalf("synced %v, want %v", ids, want)
+	}
+	if msgs[1].Message.Text != "Subject: mail 5\n\nbody 5" {
+		t.Fatalf("text = %q", msgs[1].Message.Text)
+	}
+}
+
+func TestNewMailArrivesThroughIdle(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	if got := messages(r.online(t)); len(got) != 0 {
+		t.Fatalf("empty mailbox synced %d messages", len(got))
+	}
+	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "ping", "idle-1@localhost", "are you there?"))
+	m := r.message(t, "IDLE delivery", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == "idle-1@localhost" })
+	if m.Backfill || m.Message.Text != "Subject: ping\n\nare you there?" {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestReplyThreadsIntoSameConversation(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, mailText("Bob <bob@localhost>", alice.Name, "Quarterly numbers", "q1@localhost", "Can you send the numbers?"))
+	ra := run(t, New(), account(srv, alice, false), alice.Password)
+	ra.online(t)
+	rb := run(t, New(), account(srv, bob, true), bob.Password)
+	rb.online(t)
+
+	id, err := ra.c.Send(context.Background(), connectors.Outgoing{LocalID: "out-1", Conversation: connectors.ConversationRef{ID: "bob@localhost"}, Text: "Here they are.\nAlice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rb.message(t, "alice's reply at bob", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == id })
+	if got.Message.Conversation.ID != alice.Name || got.Message.ReplyTo != "q1@localhost" || got.Message.Headers["Subject"] != "Re: Quarterly numbers" {
+		t.Fatalf("bob got %+v", got.Message)
+	}
+	if got.Message.Text != "Here they are.\nAlice" {
+		t.Fatalf("text %q", got.Message.Text)
+	}
+	// Alice's own copy shows up from Sent as an outbound message.
+	echo := ra.message(t, "sent copy", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == id })
+	if echo.Message.Direction != connectors.Outbound || echo.Message.Conversation.ID != "bob@localhost" {
+		t.Fatalf("echo %+v", echo.Message)
+	}
+
+	// Bob answers; it lands in alice's conversation with bob, threaded.
+	id2, err := rb.c.Send(context.Background(), connectors.Outgoing{LocalID: "b-1", Conversation: connectors.ConversationRef{ID: alice.Name}, Text: "Thanks!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := ra.message(t, "bob's answer", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == id2 })
+	if back.Message.Conversation.ID != "bob@localhost" || back.Message.ReplyTo != id || back.Backfill {
+		t.Fatalf("answer %+v", back)
+	}
+}
+
+func TestSendRetryWithSameOutboxIDIsNotSentTwice(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	out := connectors.Outgoing{LocalID: "42", Conversation: connectors.ConversationRef{ID: "bob@localhost"}, Text: "only once"}
+	id1, err := r.c.Send(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := r.c.Send(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id1 != id2 || !strings.HasSuffix(id1, "@localhost") {
+		t.Fatalf("ids %q %q", id1, id2)
+	}
+	if n := len(srv.Submissions()); n != 1 {
+		t.Fatalf("%d submissions, want 1", n)
+	}
+	sub := string(srv.Submissions()[0].Data)
+	for _, want := range []string{"message-id: <" + id1 + ">", "content-type: text/plain; charset=utf-8", "subject: only once", "mime-version: 1.0"} {
+		if !strings.Contains(strings.ToLower(sub), want) {
+			t.Errorf("sent mail lacks %q:\n%s", want, sub)
+		}
+	}
+}
+
+func TestHeaderInjectionIsRefused(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	for _, conv := range []string{"bob@localhost\r\nBcc: victim@localhost", "bob@localhost\nSubject: x", "evil\r@localhost"} {
+		_, err := r.c.Send(context.Background(), connectors.Outgoing{LocalID: "x", Conversation: connectors.ConversationRef{ID: conv}, Text: "hi"})
+		if !errors.Is(err, ErrHeaderInjection) {
+			t.Errorf("conversation %q: err = %v, want ErrHeaderInjection", conv, err)
+		}
+	}
+	m := outMail{from: alice.Name, to: []string{"bob@localhost"}, subject: "hi\r\nBcc: victim@localhost", text: "x", messageID: "a@b", date: time.Now()}
+	if _, err := m.build(); !errors.Is(err, ErrHeaderInjection) {
+		t.Errorf("subject with CRLF: err = %v", err)
+	}
+	if n := len(srv.Submissions()); n != 0 {
+		t.Fatalf("%d mails were submitted", n)
+	}
+}
+
+func TestWrongPasswordIsAuthError(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, true), "not-the-password")
+	err := r.runErr(t)
+	if !isAuthError(err) {
+		t.Fatalf("err = %v, want *connectors.AuthError", err)
+	}
+	r.next(t, "auth failed state", func(ev connectors.Event) bool {
+		cs, ok := ev.(connectors.ConnectionState)
+		return ok && cs.State == connectors.StateAuthFailed && cs.Reason != ""
+	}, nil)
+}
+
+func TestUnknownCertificateIsRejected(t *testing.T) {
+	srv := startServer(t)
+	for _, implicit := range []bool{true, false} {
+		acct := account(srv, alice, implicit)
+		delete(acct.Settings, "ca_file")
+		r := run(t, New(), acct, alice.Password)
+		err := r.runErr(t)
+		if err == nil || isAuthError(err) || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("implicit=%v: err = %v, want a certificate error", implicit, err)
+		}
+	}
+}
+
+func TestPlaintextOnlyForLoopback(t *testing.T) {
+	acct := connectors.Account{ID: "x", Settings: map[string]string{"user": "a@example.org", "server": "imap.example.org:143", "smtp": "smtp.example.org:587", "tls": "false"}}
+	if _, err := parseConfig(acct); err == nil || !strings.Contains(err.Error(), "only allowed") {
+		t.Fatalf("err = %v", err)
+	}
+	srv := startServer(t)
+	plain := account(srv, alice, false, "tls", "false", "smtp", srv.PlainSMTP)
+	r := run(t, New(), plain, alice.Password)
+	r.online(t)
+	if _, err := r.c.Send(context.Background(), connectors.Outgoing{LocalID: "p", Conversation: connectors.ConversationRef{ID: bob.Name}, Text: "plain"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSendWhileOfflineIsErrNotConnected(t *testing.T) {
+	_, err := New().Send(context.Background(), connectors.Outgoing{Conversation: connectors.ConversationRef{ID: "bob@localhost"}, Text: "x"})
+	if !errors.Is(err, connectors.ErrNotConnected) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReconnectAfterDovecotRestartLosesNothing(t *testing.T) {
+	srv := startServer(t)
+	for i := 1; i <= 2; i++ {
+		deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "s", fmt.Sprintf("r%d@localhost", i), "x"))
+	}
+	c := New()
+	seen := map[string]int{}
+	count := func(evs []connectors.Event) {
+		for _, m := range messages(evs) {
+			seen[m.Message.RemoteID]++
+		}
+	}
+	r1 := run(t, c, account(srv, alice, false), alice.Password)
+	count(r1.online(t))
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r1.runErr(t); err == nil {
+		t.Fatal("Run returned nil after the server went away")
+	}
+	for i := 3; i <= 4; i++ { // arrive while the connector is away
+		deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "s", fmt.Sprintf("r%d@localhost", i), "x"))
+	}
+	r2 := run(t, c, account(srv, alice, false), alice.Password)
+	count(r2.online(t))
+	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "s", "r5@localhost", "x"))
+	r2.message(t, "r5", func(m connectors.MessageReceived) bool {
+		seen[m.Message.RemoteID]++
+		return m.Message.RemoteID == "r5@localhost"
+	})
+	for i := 1; i <= 5; i++ {
+		if n := seen[fmt.Sprintf("r%d@localhost", i)]; n != 1 {
+			t.Errorf("r%d seen %d times: %v", i, n, seen)
+		}
+	}
+}
+
+func TestOriginalKeepsQuotesAndSignature(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "Re: lunch", "orig-1@localhost",
+		"Yes!\r\n\r\nOn Mon, Alice wrote:\r\n> lunch?\r\n\r\n-- \r\nBob", "In-Reply-To: <lunch@localhost>"))
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	msgs := messages(r.online(t))
+	if len(msgs) != 1 || msgs[0].Message.Text != "Yes!" {
+		t.Fatalf("chat text: %+v", msgs)
+	}
+	full, err := r.c.Original(context.Background(), "orig-1@localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Yes!", "> lunch?", "--\nBob"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("original lacks %q: %q", want, full)
+		}
+	}
+	if _, err := r.c.Original(context.Background(), "nope@localhost"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing mail: err = %v", err)
+	}
+}

@@ -1,0 +1,109 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/connectors"
+)
+
+// Originaler is the "full original is one click away" capability: the
+// whole readable text of a mail (quotes, signature and all, HTML rendered
+// as text, attachments listed), fetched from the IMAP server on demand
+// because the chat text keeps only the new part.
+type Originaler interface {
+	Original(ctx context.Context, remoteID string) (string, error)
+}
+
+var _ Originaler = (*Connector)(nil)
+
+// ErrNotFound is returned by Original when no mail has that remote ID.
+var ErrNotFound = errors.New("mail not found on the server")
+
+// Original returns the full text of the mail with this remote ID. Mails
+// seen in this Run are found by folder and UID; others by a Message-ID
+// search of INBOX and Sent.
+func (c *Connector) Original(ctx context.Context, remoteID string) (string, error) {
+	s := c.session()
+	if s == nil {
+		return "", connectors.ErrNotConnected
+	}
+	s.mu.Lock()
+	loc, known := s.where[remoteID]
+	s.mu.Unlock()
+	var text string
+	err := c.call(ctx, func(ctx context.Context, ic *imapclient.Client) error {
+		var err error
+		text, err = s.original(ctx, ic, remoteID, loc, known)
+		return err
+	})
+	return text, err
+}
+
+func (s *session) original(ctx context.Context, ic *imapclient.Client, remoteID string, loc location, known bool) (string, error) {
+	candidates := []string{"INBOX", s.sentFolder}
+	if known {
+		candidates = []string{loc.folder}
+	}
+	for _, folder := range candidates {
+		if err := s.ensureSelected(ctx, ic, folder); err != nil {
+			return "", err
+		}
+		var uids []imap.UID
+		if known {
+			if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity == loc.uidValidity {
+				uids = []imap.UID{loc.uid}
+			}
+		}
+		if uids == nil && !strings.HasPrefix(remoteID, "hash:") && validMsgID(remoteID) {
+			data, err := ic.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + remoteID + ">"}}}, nil).Wait()
+			if err != nil {
+				return "", fmt.Errorf("email: search %s: %w", folder, err)
+			}
+			uids = data.AllUIDs()
+		}
+		if len(uids) == 0 {
+			continue
+		}
+		text, ok, err := fetchOriginal(ic, uids[len(uids)-1])
+		if err != nil || ok {
+			return text, err
+		}
+	}
+	return "", fmt.Errorf("email: original of %s: %w", remoteID, ErrNotFound)
+}
+
+func fetchOriginal(ic *imapclient.Client, uid imap.UID) (string, bool, error) {
+	cmd := ic.Fetch(imap.UIDSetNum(uid), fetchFull)
+	defer cmd.Close()
+	var pm *parsedMail
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			if body, ok := item.(imapclient.FetchItemDataBodySection); ok && body.Literal != nil {
+				pm = parseMail(body.Literal)
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return "", false, fmt.Errorf("email: fetch original: %w", err)
+	}
+	if pm == nil {
+		return "", false, nil
+	}
+	parts := []string{}
+	if pm.Subject != "" {
+		parts = append(parts, "Subject: "+pm.Subject)
+	}
+	if pm.Body.Full != "" {
+		parts = append(parts, pm.Body.Full)
+	}
+	if atts := attachmentLines(pm.Body.Attachments); atts != "" {
+		parts = append(parts, atts)
+	}
+	return strings.Join(parts, "\n\n"), true, nil
+}

@@ -1,0 +1,336 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/connectors"
+)
+
+// folderState is what the connector remembers of a folder between Runs of
+// the same process (never persisted): a Run that finds the same
+// UIDVALIDITY fetches only UIDs above lastUID.
+type folderState struct {
+	uidValidity uint32
+	lastUID     imap.UID
+}
+
+// location finds a mail seen during this Run again.
+type location struct {
+	folder      string
+	uidValidity uint32
+	uid         imap.UID
+}
+
+// threadInfo is the newest mail of a conversation, for replying to it.
+type threadInfo struct {
+	messageID  string
+	references []string
+	subject    string
+	time       time.Time
+}
+
+// unsubInfo is the newest List-Unsubscribe data of a sender.
+type unsubInfo struct {
+	header string // List-Unsubscribe
+	post   string // List-Unsubscribe-Post
+	time   time.Time
+}
+
+// request is work another goroutine (Send, Unsubscribe, Original) needs
+// done on the IMAP connection; the Run loop executes it between IDLEs.
+type request struct {
+	fn   func(ctx context.Context, c *imapclient.Client) error
+	done chan error
+}
+
+// session is one Run's connection and what it learnt.
+type session struct {
+	conn       *Connector
+	cfg        config
+	sink       chan<- connectors.Event
+	self       selfSet
+	reqs       chan request
+	wake       chan struct{}
+	closed     chan struct{} // closed when Run ends
+	sentFolder string
+	selected   string // folder open on the connection; used by the loop goroutine only
+
+	mu       sync.Mutex
+	threads  map[string]threadInfo // conversation ID → newest mail
+	where    map[string]location   // remote ID → where it is
+	unsub    map[string]unsubInfo  // sender address → newest unsubscribe data
+	reported map[string]bool       // senders already reported as brands
+}
+
+func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session {
+	self := selfSet{cfg.user: true}
+	if checkAddress(cfg.login) == nil {
+		self[cfg.login] = true
+	}
+	return &session{
+		conn: c, cfg: cfg, sink: sink, self: self,
+		reqs:     make(chan request),
+		closed:   make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		threads:  map[string]threadInfo{},
+		where:    map[string]location{},
+		unsub:    map[string]unsubInfo{},
+		reported: map[string]bool{},
+	}
+}
+
+// handler turns unsolicited EXISTS into a wake-up of the wait loop. It runs
+// on the client's reader goroutine and must not block.
+func (s *session) handler() *imapclient.UnilateralDataHandler {
+	return &imapclient.UnilateralDataHandler{
+		Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+			if data.NumMessages != nil {
+				select {
+				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+		},
+	}
+}
+
+// Run connects, syncs INBOX and Sent, then waits for new mail until ctx
+// ends (nil) or the connection fails (the error; *connectors.AuthError for
+// refused credentials).
+func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets connectors.Secrets, sink chan<- connectors.Event) error {
+	cfg, err := parseConfig(acct)
+	if err != nil {
+		return err
+	}
+	pw, err := secrets.Get(ctx, "password")
+	if errors.Is(err, connectors.ErrNoSecret) {
+		aerr := &connectors.AuthError{Reason: "no password stored for this account"}
+		emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateAuthFailed, Reason: aerr.Reason})
+		return aerr
+	}
+	if err != nil {
+		return fmt.Errorf("email: read password: %w", err)
+	}
+	cfg.password = pw
+	emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateConnecting})
+	s := newSession(c, cfg, sink)
+	client, err := dialIMAP(ctx, cfg, s.handler())
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	defer client.Close()
+	c.setSession(s)
+	defer func() {
+		c.setSession(nil)
+		close(s.closed)
+	}()
+	if err := s.start(ctx, client); err != nil {
+		return s.fail(ctx, err)
+	}
+	_ = s.flushAppends(client) // copies left from an earlier Run; failures stay queued
+	emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateOnline, Self: cfg.user})
+	err = s.loop(ctx, client)
+	if ctx.Err() != nil {
+		_ = client.Logout().Wait()
+		return nil
+	}
+	return s.fail(ctx, err)
+}
+
+// fail reports the state that goes with a Run error and returns it.
+func (s *session) fail(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	var aerr *connectors.AuthError
+	if errors.As(err, &aerr) {
+		emit(ctx, s.sink, connectors.ConnectionState{Account: s.cfg.account, State: connectors.StateAuthFailed, Reason: aerr.Reason})
+		return err
+	}
+	emit(ctx, s.sink, connectors.ConnectionState{Account: s.cfg.account, State: connectors.StateOffline, Reason: err.Error()})
+	return err
+}
+
+func (c *Connector) setSession(s *session) {
+	c.mu.Lock()
+	c.sess = s
+	c.mu.Unlock()
+}
+
+func (c *Connector) session() *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}
+
+// emit sends an event unless ctx ends first.
+func emit(ctx context.Context, sink chan<- connectors.Event, ev connectors.Event) bool {
+	select {
+	case sink <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// start finds the Sent folder and syncs it and INBOX, leaving INBOX selected.
+func (s *session) start(ctx context.Context, c *imapclient.Client) error {
+	sent, err := findSent(c)
+	if err != nil {
+		return err
+	}
+	s.sentFolder = sent
+	if err := s.syncFolder(ctx, c, sent); err != nil {
+		return err
+	}
+	return s.syncFolder(ctx, c, "INBOX")
+}
+
+func (c *Connector) stateKey(cfg config, folder string) string {
+	return cfg.imap.addr + "\x00" + cfg.login + "\x00" + folder
+}
+
+func (c *Connector) folderState(cfg config, folder string) (folderState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.folders[c.stateKey(cfg, folder)]
+	return st, ok
+}
+
+func (c *Connector) setFolderState(cfg config, folder string, st folderState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.folders[c.stateKey(cfg, folder)] = st
+}
+
+// loop waits for new mail with IDLE (or NOOP polling) and runs requests
+// from Send, Unsubscribe and Original in between.
+func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
+	canIdle := c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)
+	interval := s.conn.pollInterval
+	if interval <= 0 {
+		interval = defaultPollInterval
+	}
+	poll := time.NewTicker(interval)
+	defer poll.Stop()
+	for {
+		if err := s.ensureSelected(ctx, c, "INBOX"); err != nil {
+			return err
+		}
+		if err := s.fetchNew(ctx, c, "INBOX"); err != nil {
+			return err
+		}
+		var idle *imapclient.IdleCommand
+		if canIdle {
+			var err error
+			if idle, err = c.Idle(); err != nil {
+				return fmt.Errorf("email: IDLE: %w", err)
+			}
+		}
+		var req *request
+		pollDue := false
+		select {
+		case <-ctx.Done():
+		case <-s.wake:
+		case r := <-s.reqs:
+			req = &r
+		case <-poll.C:
+			pollDue = true
+		case <-c.Closed():
+		}
+		if idle != nil {
+			if err := idle.Close(); err == nil {
+				err = idle.Wait()
+			}
+		}
+		if ctx.Err() != nil {
+			if req != nil {
+				req.done <- ctx.Err()
+			}
+			return nil
+		}
+		if err := connClosed(c); err != nil {
+			if req != nil {
+				req.done <- connectors.ErrNotConnected
+			}
+			return err
+		}
+		if req != nil {
+			req.done <- req.fn(ctx, c)
+		}
+		if pollDue {
+			_ = s.flushAppends(c) // failures stay queued for the next poll
+			if err := s.poll(ctx, c, canIdle); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func connClosed(c *imapclient.Client) error {
+	select {
+	case <-c.Closed():
+		return errors.New("email: connection to the IMAP server lost")
+	default:
+		return nil
+	}
+}
+
+// poll checks for new mail without IDLE (NOOP) and for mail that other
+// clients put into Sent.
+func (s *session) poll(ctx context.Context, c *imapclient.Client, canIdle bool) error {
+	if !canIdle {
+		if err := c.Noop().Wait(); err != nil {
+			return fmt.Errorf("email: NOOP: %w", err)
+		}
+	}
+	return s.checkFolder(ctx, c, s.sentFolder)
+}
+
+// checkFolder fetches new mail of a folder that is not selected, if its
+// STATUS shows any.
+func (s *session) checkFolder(ctx context.Context, c *imapclient.Client, folder string) error {
+	st, err := c.Status(folder, &imap.StatusOptions{UIDNext: true, UIDValidity: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("email: STATUS %s: %w", folder, err)
+	}
+	known, ok := s.conn.folderState(s.cfg, folder)
+	if ok && known.uidValidity == st.UIDValidity && st.UIDNext != 0 && st.UIDNext-1 <= known.lastUID {
+		return nil
+	}
+	if err := s.ensureSelected(ctx, c, folder); err != nil {
+		return err
+	}
+	return s.fetchNew(ctx, c, folder)
+}
+
+// call runs fn on the Run loop's connection and returns its error;
+// ErrNotConnected when no Run is connected.
+func (c *Connector) call(ctx context.Context, fn func(ctx context.Context, c *imapclient.Client) error) error {
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	req := request{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.reqs <- req:
+	case <-s.closed:
+		return connectors.ErrNotConnected
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		// The loop finishes the request on its own; its result is dropped.
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,245 @@
+package email
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/connectors"
+)
+
+// sentNames are tried, in order, when no mailbox carries the \Sent
+// special-use attribute.
+var sentNames = []string{"Sent", "Sent Items", "Sent Messages", "INBOX.Sent", "INBOX/Sent"}
+
+// findSent returns the Sent folder: the \Sent special-use mailbox, else a
+// conventionally named one, else a newly created "Sent".
+func findSent(c *imapclient.Client) (string, error) {
+	opts := &imap.ListOptions{}
+	if c.Caps().Has(imap.CapSpecialUse) {
+		opts.ReturnSpecialUse = true
+	}
+	list, err := c.List("", "*", opts).Collect()
+	if err != nil {
+		return "", fmt.Errorf("email: LIST: %w", err)
+	}
+	names := map[string]bool{}
+	for _, mb := range list {
+		if slices.Contains(mb.Attrs, imap.MailboxAttrSent) {
+			return mb.Mailbox, nil
+		}
+		names[strings.ToLower(mb.Mailbox)] = true
+	}
+	for _, n := range sentNames {
+		for _, mb := range list {
+			if strings.EqualFold(mb.Mailbox, n) {
+				return mb.Mailbox, nil
+			}
+		}
+	}
+	if err := c.Create("Sent", nil).Wait(); err != nil && !names["sent"] {
+		return "", fmt.Errorf("email: create Sent folder: %w", err)
+	}
+	return "Sent", nil
+}
+
+// ensureSelected opens folder read-only (EXAMINE: syncing never changes
+// flags) unless it is already open. A changed UIDVALIDITY drops what was
+// known of the folder.
+func (s *session) ensureSelected(ctx context.Context, c *imapclient.Client, folder string) error {
+	if s.selected == folder {
+		return nil
+	}
+	sel, err := s.examine(c, folder)
+	if err != nil {
+		return err
+	}
+	if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity != sel.UIDValidity {
+		return s.syncWindow(ctx, c, folder, sel)
+	}
+	return nil
+}
+
+// examine opens a folder read-only and remembers it as selected (the
+// client's own Mailbox() is updated only after Wait returns).
+func (s *session) examine(c *imapclient.Client, folder string) (*imap.SelectData, error) {
+	s.selected = ""
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("email: select %s: %w", folder, err)
+	}
+	s.selected = folder
+	return sel, nil
+}
+
+// syncFolder brings a folder up to date at the start of a Run: only new
+// UIDs when this process already knows the folder with the same
+// UIDVALIDITY, else the newest sync_depth mails.
+func (s *session) syncFolder(ctx context.Context, c *imapclient.Client, folder string) error {
+	sel, err := s.examine(c, folder)
+	if err != nil {
+		return err
+	}
+	if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity == sel.UIDValidity {
+		return s.fetchNew(ctx, c, folder)
+	}
+	return s.syncWindow(ctx, c, folder, sel)
+}
+
+// syncWindow fetches the newest sync_depth mails of the selected folder,
+// newest page first, as backfill.
+func (s *session) syncWindow(ctx context.Context, c *imapclient.Client, folder string, sel *imap.SelectData) error {
+	st := folderState{uidValidity: sel.UIDValidity}
+	if sel.UIDNext > 0 {
+		st.lastUID = sel.UIDNext - 1
+	}
+	if sel.NumMessages > 0 && s.cfg.depth > 0 {
+		first := uint32(1)
+		if sel.NumMessages > uint32(s.cfg.depth) {
+			first = sel.NumMessages - uint32(s.cfg.depth) + 1
+		}
+		var seq imap.SeqSet
+		seq.AddRange(first, sel.NumMessages)
+		data, err := c.UIDSearch(&imap.SearchCriteria{SeqNum: []imap.SeqSet{seq}}, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("email: search %s: %w", folder, err)
+		}
+		uids := data.AllUIDs()
+		slices.SortFunc(uids, func(a, b imap.UID) int { return cmp.Compare(b, a) }) // newest first
+		for start := 0; start < len(uids); start += s.pageSize() {
+			page := uids[start:min(start+s.pageSize(), len(uids))]
+			top, err := s.fetchUIDs(ctx, c, folder, sel.UIDValidity, page, true)
+			if err != nil {
+				return err
+			}
+			st.lastUID = max(st.lastUID, top)
+		}
+	}
+	s.conn.setFolderState(s.cfg, folder, st)
+	return nil
+}
+
+// fetchNew fetches the mails of the selected folder above the last UID
+// known, oldest first, as new (not backfill) messages.
+func (s *session) fetchNew(ctx context.Context, c *imapclient.Client, folder string) error {
+	st, ok := s.conn.folderState(s.cfg, folder)
+	if !ok || s.selected != folder {
+		return fmt.Errorf("email: internal: %s is not selected or not synced", folder)
+	}
+	set := imap.UIDSet{imap.UIDRange{Start: st.lastUID + 1, Stop: 0}}
+	data, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("email: search new mail in %s: %w", folder, err)
+	}
+	var uids []imap.UID
+	for _, u := range data.AllUIDs() {
+		if u > st.lastUID { // "n:*" always matches the highest UID, even below n
+			uids = append(uids, u)
+		}
+	}
+	slices.Sort(uids)
+	for start := 0; start < len(uids); start += s.pageSize() {
+		page := uids[start:min(start+s.pageSize(), len(uids))]
+		top, err := s.fetchUIDs(ctx, c, folder, st.uidValidity, page, false)
+		if err != nil {
+			return err
+		}
+		st.lastUID = max(st.lastUID, top)
+		s.conn.setFolderState(s.cfg, folder, st)
+	}
+	return nil
+}
+
+var fetchFull = &imap.FetchOptions{
+	UID:          true,
+	InternalDate: true,
+	BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
+}
+
+// fetchUIDs streams the given mails: each body is parsed as it arrives
+// (attachments are counted, never held) and emitted at once. It returns
+// the highest UID handled.
+func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder string, validity uint32, uids []imap.UID, backfill bool) (imap.UID, error) {
+	var top imap.UID
+	if len(uids) == 0 {
+		return 0, nil
+	}
+	cmd := c.Fetch(imap.UIDSetNum(uids...), fetchFull)
+	defer cmd.Close()
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		var (
+			uid  imap.UID
+			date time.Time
+			pm   *parsedMail
+		)
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataInternalDate:
+				date = it.Time
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					pm = parseMail(it.Literal)
+				}
+			}
+		}
+		if pm == nil || uid == 0 {
+			continue // a flags update, not one of ours
+		}
+		top = max(top, uid)
+		if !s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill) {
+			return top, ctx.Err()
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return top, fmt.Errorf("email: fetch from %s: %w", folder, err)
+	}
+	return top, nil
+}
+
+// deliver records what a mail teaches (thread, location, unsubscribe
+// data, brand evidence) and emits it.
+func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill bool) bool {
+	msg := toMessage(pm, s.self, loc.folder == s.sentFolder, date)
+	evidence := brandEvidence(pm)
+	var contact *connectors.ContactUpdated
+	s.mu.Lock()
+	s.where[msg.RemoteID] = loc
+	if t, ok := s.threads[msg.Conversation.ID]; !ok || !msg.Time.Before(t.time) {
+		s.threads[msg.Conversation.ID] = threadInfo{messageID: pm.MessageID, references: pm.References, subject: pm.Subject, time: msg.Time}
+	}
+	if msg.Direction == connectors.Inbound && pm.Evidence["List-Unsubscribe"] != "" {
+		if u, ok := s.unsub[msg.Sender]; !ok || !msg.Time.Before(u.time) {
+			s.unsub[msg.Sender] = unsubInfo{header: pm.Evidence["List-Unsubscribe"], post: pm.Evidence["List-Unsubscribe-Post"], time: msg.Time}
+		}
+	}
+	if msg.Direction == connectors.Inbound && len(evidence) > 0 && msg.Sender != "" && !s.reported[msg.Sender] {
+		s.reported[msg.Sender] = true
+		contact = &connectors.ContactUpdated{Account: s.cfg.account, Contact: connectors.Contact{
+			Handle: msg.Sender, Name: msg.SenderName, Kind: connectors.KindBrand, Evidence: evidence,
+		}}
+	}
+	s.mu.Unlock()
+	if contact != nil && !emit(ctx, s.sink, *contact) {
+		return false
+	}
+	return emit(ctx, s.sink, connectors.MessageReceived{Account: s.cfg.account, Message: msg, Backfill: backfill})
+}
+
+func (s *session) pageSize() int {
+	if s.conn.fetchPage > 0 {
+		return s.conn.fetchPage
+	}
+	return pageSize
+}
