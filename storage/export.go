@@ -163,4 +163,3 @@ func importRecord(b []byte) (MessageIn, error) {
 	}
 	return m, nil
 }
-
