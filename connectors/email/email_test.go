@@ -1,12 +1,16 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"switchboard/connectors"
 )
@@ -262,5 +266,38 @@ func TestOriginalKeepsQuotesAndSignature(t *testing.T) {
 	}
 	if _, err := r.c.Original(context.Background(), "nope@localhost"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing mail: err = %v", err)
+	}
+}
+
+func TestHostileMailIsDeliveredNotFatal(t *testing.T) {
+	srv := startServer(t)
+	var big bytes.Buffer
+	big.WriteString("From: bob@localhost\r\nTo: alice@localhost\r\nSubject: big\r\nMessage-ID: <big@localhost>\r\n" +
+		"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--B\r\nContent-Type: application/octet-stream; name=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	writeBase64Lines(&big, 25<<20)
+	big.WriteString("\r\n--B--\r\n")
+	deliver(t, srv, alice.Name, big.String())
+	for _, name := range []string{"garbage.eml", "broken_charset.eml", "broken_multipart.eml", "no_message_id.eml"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, srv, alice.Name, string(raw))
+	}
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	msgs := messages(r.online(t))
+	if len(msgs) != 5 {
+		t.Fatalf("synced %d of 5 mails", len(msgs))
+	}
+	byID := map[string]string{}
+	for _, m := range msgs {
+		byID[m.Message.RemoteID] = m.Message.Text
+		if !utf8.ValidString(m.Message.Text) || m.Message.Text == "" {
+			t.Errorf("bad text %q", m.Message.Text)
+		}
+	}
+	if got := byID["big@localhost"]; got != "Subject: big\n\nsee attached\n\n[attachment: big.bin (26.2 MB)]" {
+		t.Fatalf("big mail text %q", got)
 	}
 }
