@@ -29,7 +29,7 @@ func (m secretMap) Get(_ context.Context, key string) (string, error) {
 	return "", connectors.ErrNoSecret
 }
 
-func startServer(t *testing.T) *dovecot.Server {
+func startServer(t testing.TB) *dovecot.Server {
 	t.Helper()
 	return dovecot.New(t, alice, bob, unsub)
 }
