@@ -58,6 +58,7 @@ type Connector struct {
 	// Test hooks: zero values are the production behaviour.
 	pollInterval time.Duration  // 0 = defaultPollInterval
 	fetchPage    int            // 0 = pageSize
+	noIdle       bool           // true = behave as with a server without IDLE
 	httpRoots    *x509.CertPool // nil = the system roots (which honour SSL_CERT_FILE)
 }
 

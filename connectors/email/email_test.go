@@ -301,3 +301,45 @@ func TestHostileMailIsDeliveredNotFatal(t *testing.T) {
 		t.Fatalf("big mail text %q", got)
 	}
 }
+
+func TestNoopPollingFindsNewMailAndOtherClientsSentMail(t *testing.T) {
+	srv := startServer(t)
+	c := New()
+	c.noIdle = true
+	c.pollInterval = 200 * time.Millisecond
+	r := run(t, c, account(srv, alice, true), alice.Password)
+	r.online(t)
+	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "poll", "poll-1@localhost", "found by NOOP"))
+	m := r.message(t, "polled mail", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == "poll-1@localhost" })
+	if m.Backfill || m.Message.Direction != connectors.Inbound {
+		t.Fatalf("got %+v", m)
+	}
+	// Another client files a sent mail; it is echoed as outbound.
+	raw := mailText(alice.Name, "carol@example.org", "from my phone", "phone-1@localhost", "sent elsewhere")
+	if err := srv.WriteMaildir(alice.Name, "Sent", [][]byte{[]byte(raw)}); err != nil {
+		t.Fatal(err)
+	}
+	e := r.message(t, "echo from Sent", func(m connectors.MessageReceived) bool { return m.Message.RemoteID == "phone-1@localhost" })
+	if e.Message.Direction != connectors.Outbound || e.Message.Conversation.ID != "carol@example.org" || e.Backfill {
+		t.Fatalf("echo %+v", e)
+	}
+}
+
+func TestGroupMailIsOneConversationPerParticipantSet(t *testing.T) {
+	self := selfSet{"alice@localhost": true}
+	in := &parsedMail{From: mailAddr{Addr: "bob@x.org"}, To: []mailAddr{{Addr: "alice@localhost"}, {Addr: "carol@y.org"}}}
+	out := &parsedMail{From: mailAddr{Addr: "alice@localhost"}, To: []mailAddr{{Addr: "carol@y.org"}}, Cc: []mailAddr{{Addr: "bob@x.org"}}}
+	a, _ := conversationFor(in, self, false)
+	b, _ := conversationFor(out, self, true)
+	if a.ID != "bob@x.org,carol@y.org" || a.Kind != connectors.Group || a != b {
+		t.Fatalf("conversations %+v / %+v", a, b)
+	}
+	direct, _ := conversationFor(&parsedMail{From: mailAddr{Addr: "alice@localhost"}, To: []mailAddr{{Addr: "dave@z.org", Name: "Dave"}}}, self, false)
+	if direct.ID != "dave@z.org" || direct.Kind != connectors.Direct || direct.Title != "Dave" {
+		t.Fatalf("direct %+v", direct)
+	}
+	to, err := recipients(a.ID)
+	if err != nil || len(to) != 2 {
+		t.Fatalf("recipients %v %v", to, err)
+	}
+}

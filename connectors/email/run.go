@@ -213,7 +213,7 @@ func (c *Connector) setFolderState(cfg config, folder string, st folderState) {
 // loop waits for new mail with IDLE (or NOOP polling) and runs requests
 // from Send, Unsubscribe and Original in between.
 func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
-	canIdle := c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)
+	canIdle := (c.Caps().Has(imap.CapIdle) || c.Caps().Has(imap.CapIMAP4rev2)) && !s.conn.noIdle
 	interval := s.conn.pollInterval
 	if interval <= 0 {
 		interval = defaultPollInterval
