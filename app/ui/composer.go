@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// composer is the message entry: Enter sends, Shift+Enter starts a new
+// line. widget.Entry inserts a line break on Enter in multi-line mode, so
+// Enter is intercepted in TypedKey and the Shift state is read from the
+// desktop driver.
+type composer struct {
+	widget.Entry
+	onSend func()
+	// shift reports whether Shift is held; nil asks the desktop driver.
+	shift func() bool
+	// onShortcut handles window shortcuts (Ctrl+F, Ctrl+K) typed while
+	// the composer has the focus; true means handled.
+	onShortcut func(fyne.Shortcut) bool
+}
+
+func newComposer(onSend func()) *composer {
+	c := &composer{onSend: onSend}
+	c.MultiLine = true
+	c.Wrapping = fyne.TextWrapWord
+	c.SetMinRowsVisible(1)
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *composer) shiftHeld() bool {
+	if c.shift != nil {
+		return c.shift()
+	}
+	if d, ok := fyne.CurrentApp().Driver().(desktop.Driver); ok {
+		return d.CurrentKeyModifiers()&fyne.KeyModifierShift != 0
+	}
+	return false
+}
+
+// TypedKey sends on Enter and passes everything else to the Entry.
+func (c *composer) TypedKey(e *fyne.KeyEvent) {
+	if (e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter) && !c.shiftHeld() {
+		if !c.Disabled() && c.onSend != nil {
+			c.onSend()
+		}
+		return
+	}
+	c.Entry.TypedKey(e)
+}
+
+// TypedShortcut turns Shift+Enter, when a driver reports it as a
+// shortcut, into a new line.
+func (c *composer) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.Modifier == fyne.KeyModifierShift &&
+		(cs.KeyName == fyne.KeyReturn || cs.KeyName == fyne.KeyEnter) {
+		c.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		return
+	}
+	if c.onShortcut != nil && c.onShortcut(s) {
+		return
+	}
+	c.Entry.TypedShortcut(s)
+}

@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app/core"
+	"switchboard/storage"
+)
+
+// Consent states and scopes as the core names them.
+const (
+	consentNone       = "none"
+	consentReplies    = "replies"
+	consentSubscribed = "subscribed"
+	consentBlocked    = "blocked"
+)
+
+var consentScopes = []string{"updates", "offers", "service"}
+
+// requestPanel sits above a conversation that has messages held by the
+// brand policy: who, why, and what the user can do about it.
+type requestPanel struct {
+	v       *view
+	root    *fyne.Container
+	title   *widget.Label
+	reason  *widget.Label
+	accept  *widget.Button
+	block   *widget.Button
+	person  *widget.Button
+	unblock *widget.Button
+	purge   *widget.Button
+	conv    storage.Conversation
+	handle  string
+	msgID   string
+}
+
+func newRequestPanel(v *view) *requestPanel {
+	r := &requestPanel{v: v, title: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		reason: widget.NewLabel("")}
+	r.reason.Wrapping = fyne.TextWrapWord
+	r.accept = widget.NewButtonWithIcon("Accept…", theme.ConfirmIcon(), r.showAccept)
+	r.accept.Importance = widget.HighImportance
+	r.block = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() { r.setConsent(consentBlocked, nil, time.Time{}) })
+	r.block.Importance = widget.DangerImportance
+	r.person = widget.NewButtonWithIcon("Mark as person", theme.AccountIcon(), r.markPerson)
+	r.unblock = widget.NewButtonWithIcon("Unblock", theme.ContentUndoIcon(), func() { r.setConsent(consentNone, nil, time.Time{}) })
+	r.purge = widget.NewButtonWithIcon("Delete blocked messages", theme.DeleteIcon(), r.purgeBlocked)
+	bg := canvas.NewRectangle(themeColor(colorOwnMsg))
+	bg.CornerRadius = 8
+	buttons := container.NewHBox(r.accept, r.block, r.person, r.unblock, r.purge)
+	card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12),
+		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), nil, r.title), r.reason, buttons)))
+	r.root = container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 4, 12, 12), card))
+	r.root.Hide()
+	return r
+}
+
+// show displays the panel when the conversation has held messages.
+func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
+	r.conv, r.handle, r.msgID = c, firstNonEmpty(handle, c.RemoteID), msgID
+	if c.Held == 0 && c.Blocked == 0 {
+		r.root.Hide()
+		return
+	}
+	net := r.v.networkName(c.Network)
+	if c.Blocked > 0 && c.Held == 0 {
+		r.title.SetText(fmt.Sprintf("%s is blocked", r.handle))
+		r.reason.SetText(fmt.Sprintf("%d message(s) from this brand on %s (%s) were kept here, never in your inbox.", c.Blocked, net, c.Account))
+		r.accept.Hide()
+		r.block.Hide()
+		r.person.Show()
+		r.unblock.Show()
+		r.purge.Show()
+	} else {
+		r.title.SetText(fmt.Sprintf("Request from %s on %s (%s)", r.handle, net, c.Account))
+		r.reason.SetText(firstNonEmpty(c.HoldReason, "A brand wrote to you without your consent.") +
+			" Nothing was notified. Accept to let it into your inbox.")
+		r.accept.Show()
+		r.block.Show()
+		r.person.Show()
+		r.unblock.Hide()
+		r.purge.Hide()
+	}
+	r.root.Show()
+	r.root.Refresh()
+}
+
+// showAccept asks which consent to grant: replies only, or a subscription
+// with scopes and an optional end date.
+func (r *requestPanel) showAccept() {
+	choice := widget.NewRadioGroup([]string{"Replies to my messages only", "Subscribe"}, nil)
+	choice.SetSelected("Replies to my messages only")
+	scopes := widget.NewCheckGroup(consentScopes, nil)
+	scopes.Horizontal = true
+	scopes.SetSelected([]string{"service"})
+	until := widget.NewEntry()
+	until.SetPlaceHolder("YYYY-MM-DD (optional)")
+	sub := container.NewVBox(widget.NewLabel("What may it send?"), scopes, widget.NewLabel("Until"), until)
+	sub.Hide()
+	choice.OnChanged = func(s string) {
+		if s == "Subscribe" {
+			sub.Show()
+		} else {
+			sub.Hide()
+		}
+	}
+	r.v.acceptDlg = &acceptForm{choice: choice, scopes: scopes, until: until}
+	d := dialog.NewCustomConfirm("Accept "+r.handle, "Accept", "Cancel", container.NewVBox(choice, sub), func(ok bool) {
+		if !ok {
+			return
+		}
+		if choice.Selected != "Subscribe" {
+			r.setConsent(consentReplies, nil, time.Time{})
+			return
+		}
+		var t time.Time
+		if s := strings.TrimSpace(until.Text); s != "" {
+			var err error
+			if t, err = time.ParseInLocation("2006-01-02", s, time.Local); err != nil {
+				r.v.showError("Accept", fmt.Errorf("%q is not a date like 2026-12-31", s))
+				return
+			}
+		}
+		r.setConsent(consentSubscribed, scopes.Selected, t)
+	}, r.v.win)
+	d.Resize(fyne.NewSize(420, 300))
+	d.Show()
+}
+
+// acceptForm is the open Accept dialog's controls.
+type acceptForm struct {
+	choice *widget.RadioGroup
+	scopes *widget.CheckGroup
+	until  *widget.Entry
+}
+
+func (r *requestPanel) setConsent(state string, scopes []string, until time.Time) {
+	req := core.ConsentRequest{Account: r.conv.Account, Handle: r.handle, State: state, Scopes: scopes,
+		Until: until, How: "gui", MessageID: r.msgID}
+	r.v.async(func(ctx context.Context) func() {
+		err := r.v.be.SetConsent(ctx, req)
+		return func() {
+			if err != nil {
+				r.v.showError("Change consent", err)
+				return
+			}
+			r.v.afterConsentChange()
+		}
+	})
+}
+
+func (r *requestPanel) markPerson() {
+	acct, handle := r.conv.Account, r.handle
+	r.v.async(func(ctx context.Context) func() {
+		err := r.v.be.MarkContact(ctx, acct, handle, storage.ContactPerson, "gui")
+		return func() {
+			if err != nil {
+				r.v.showError("Mark as person", err)
+				return
+			}
+			r.v.afterConsentChange()
+		}
+	})
+}
+
+func (r *requestPanel) purgeBlocked() {
+	acct := r.conv.Account
+	dialog.ShowConfirm("Delete blocked messages",
+		fmt.Sprintf("Delete every message held from blocked brands on %s? This cannot be undone.", acct), func(ok bool) {
+			if !ok {
+				return
+			}
+			r.v.async(func(ctx context.Context) func() {
+				n, err := r.v.be.PurgeBlocked(ctx, acct)
+				return func() {
+					if err != nil {
+						r.v.showError("Delete blocked messages", err)
+						return
+					}
+					dialog.ShowInformation("Deleted", fmt.Sprintf("%d message(s) deleted.", n), r.v.win)
+					r.v.afterConsentChange()
+				}
+			})
+		}, r.v.win)
+}
+
+// afterConsentChange reloads what a consent change moves around.
+func (v *view) afterConsentChange() {
+	v.reloadConvs()
+	v.reloadCounts()
+	if v.chat.open != 0 {
+		v.chat.openRow(v.chat.open)
+	}
+	if v.brandsOpen {
+		v.brands.reload()
+	}
+}

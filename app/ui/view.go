@@ -1,0 +1,392 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+
+	"switchboard/app/core"
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// Backend is what the window needs from the core: the command API plus
+// the live parts. *core.Core satisfies it.
+type Backend interface {
+	core.API
+	Subscribe() (<-chan []core.Update, func())
+	Pref(ctx context.Context, key string) (string, error)
+	SetPref(ctx context.Context, key, value string) error
+	KeyMode() storage.KeyMode
+}
+
+var _ Backend = (*core.Core)(nil)
+
+// Fyne preference keys (window state, not user data: no message text).
+const (
+	prefWidth    = "window.width"
+	prefHeight   = "window.height"
+	prefLastConv = "last_conversation"
+	prefTheme    = "theme"
+)
+
+// counts are the numbers beside the sidebar's filters.
+type counts struct {
+	unread, awaiting, requests, blocked int
+	oldestWait                          time.Time
+}
+
+// view is the main window's content and state. Every field is read and
+// written on the UI goroutine only; background work runs in async jobs
+// whose results come back through post (fyne.Do in the app).
+type view struct {
+	ctx  context.Context
+	be   Backend
+	app  fyne.App
+	win  fyne.Window
+	post func(func())
+	jobs sync.WaitGroup
+	now  func() time.Time
+	log  *slog.Logger
+
+	filter     storage.Filter
+	account    string // account filter; "" = all accounts
+	brandsOpen bool
+	networks   map[string]connectors.NetworkInfo
+	netOrder   []string
+	accounts   []core.AccountStatus
+	counts     counts
+	loaders    map[string]*loader
+	outbox     map[int64]int64 // message row → outbox ID, for Retry
+	acctDlg    *accountDialog  // the last account dialog opened
+	searchDlg  *searchDialog
+	switchDlg  *switcher
+	acceptDlg  *acceptForm
+
+	side   *sidebar
+	list   *convList
+	chat   *chatPane
+	brands *brandsView
+	right  *fyne.Container
+	tray   *trayState
+	root   fyne.CanvasObject
+	// restyle rebuilds the window content after a theme change.
+	restyle func()
+	// onFirstLoad is called once the first conversation page is shown.
+	onFirstLoad func(n int)
+	firstLoaded bool
+	firstRunDone bool
+}
+
+// loader coalesces reloads of one kind: while one runs, further requests
+// collapse into a single rerun with the newest parameters.
+type loader struct {
+	busy  bool
+	again func(context.Context) func()
+}
+
+func newView(ctx context.Context, be Backend, a fyne.App, w fyne.Window, post func(func()), log *slog.Logger) *view {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := &view{
+		ctx: ctx, be: be, app: a, win: w, post: post, now: time.Now, log: log,
+		filter:   storage.FilterAll,
+		networks: map[string]connectors.NetworkInfo{},
+		loaders:  map[string]*loader{},
+		outbox:   map[int64]int64{},
+	}
+	v.side = newSidebar(v)
+	v.list = newConvList(v)
+	v.chat = newChatPane(v)
+	v.brands = newBrandsView(v)
+	v.right = container.NewStack(v.chat.root)
+	v.tray = newTrayState(v)
+	v.root = v.layout()
+	return v
+}
+
+func (v *view) layout() fyne.CanvasObject {
+	inner := container.NewHSplit(v.list.root, v.right)
+	inner.Offset = 0.34
+	outer := container.NewHSplit(v.side.root, inner)
+	outer.Offset = 0.2
+	return outer
+}
+
+// start loads everything and follows the core's updates until ctx ends.
+func (v *view) start() {
+	v.installShortcuts()
+	v.loadNetworks()
+	v.reloadAccounts()
+	v.reloadConvs()
+	v.reloadCounts()
+	if row := int64(v.app.Preferences().Int(prefLastConv)); row > 0 {
+		v.openConversation(row)
+	}
+	updates, cancel := v.be.Subscribe()
+	v.jobs.Add(1)
+	go func() {
+		defer v.jobs.Done()
+		defer cancel()
+		for {
+			select {
+			case <-v.ctx.Done():
+				return
+			case batch, ok := <-updates:
+				if !ok {
+					return
+				}
+				// One hand-over per batch, however large (STYLE.md: fyne-io/terminal).
+				v.post(func() { v.apply(batch) })
+			}
+		}
+	}()
+}
+
+// async runs work off the UI goroutine and applies the function it
+// returns on the UI goroutine.
+func (v *view) async(work func(ctx context.Context) func()) {
+	v.jobs.Add(1)
+	go func() {
+		defer v.jobs.Done()
+		apply := work(v.ctx)
+		if apply != nil && v.ctx.Err() == nil {
+			v.post(apply)
+		}
+	}()
+}
+
+// coalesce runs fetch as the loader name, or schedules it to run once
+// more after the running one.
+func (v *view) coalesce(name string, fetch func(context.Context) func()) {
+	l := v.loaders[name]
+	if l == nil {
+		l = &loader{}
+		v.loaders[name] = l
+	}
+	if l.busy {
+		l.again = fetch
+		return
+	}
+	l.busy = true
+	v.async(func(ctx context.Context) func() {
+		apply := fetch(ctx)
+		return func() {
+			if apply != nil {
+				apply()
+			}
+			l.busy = false
+			if next := l.again; next != nil {
+				l.again = nil
+				v.coalesce(name, next)
+			}
+		}
+	})
+}
+
+// apply handles one batch of core updates.
+func (v *view) apply(batch []core.Update) {
+	var convs, accts, brands bool
+	for _, u := range batch {
+		switch u.Kind {
+		case core.UpdMessage:
+			convs = true
+			if u.Message != nil {
+				v.chat.messageUpdated(*u.Message)
+			}
+			if u.Notify && !(v.chat.open == u.ConvRow && v.chat.open != 0) {
+				v.notify(u)
+			}
+		case core.UpdConversation:
+			convs, accts = true, true
+			v.chat.conversationChanged(u.ConvRow)
+		case core.UpdAccount:
+			accts = true
+		case core.UpdBrands:
+			brands, convs = true, true
+		case core.UpdTyping:
+			if u.Typing != nil {
+				v.chat.typing(u.ConvRow, *u.Typing)
+			}
+		}
+	}
+	if convs {
+		v.reloadConvs()
+		v.reloadCounts()
+		accts = true
+	}
+	if accts {
+		v.reloadAccounts()
+	}
+	if brands && v.brandsOpen {
+		v.brands.reload()
+	}
+}
+
+func (v *view) notify(u core.Update) {
+	if u.Message == nil {
+		return
+	}
+	body := oneLine(u.Message.Text)
+	if u.Message.Action {
+		body = "* " + senderName(*u.Message) + " " + body
+	} else if u.Title != "" && u.Title != senderName(*u.Message) {
+		body = senderName(*u.Message) + ": " + body
+	}
+	v.app.SendNotification(fyne.NewNotification(firstNonEmpty(u.Title, senderName(*u.Message)), body))
+}
+
+// loadNetworks reads the registered networks (no I/O: the registry).
+func (v *view) loadNetworks() {
+	nets, err := v.be.Networks(v.ctx)
+	if err != nil {
+		v.log.Error("list networks", "err", err)
+	}
+	v.netOrder = v.netOrder[:0]
+	for _, n := range nets {
+		v.networks[n.Name] = n
+		v.netOrder = append(v.netOrder, n.Name)
+	}
+}
+
+func (v *view) reloadAccounts() {
+	v.coalesce("accounts", func(ctx context.Context) func() {
+		accts, err := v.be.Accounts(ctx)
+		if err != nil {
+			v.log.Error("list accounts", "err", err)
+			return nil
+		}
+		return func() {
+			v.accounts = accts
+			if len(accts) == 0 && !v.firstRunDone && len(v.netOrder) > 0 {
+				// First run: nothing to show yet, so offer to add an account.
+				v.firstRunDone = true
+				v.showAccountDialog(nil)
+			}
+			v.firstRunDone = true
+			v.side.refreshAccounts()
+			v.chat.accountsChanged()
+			v.list.refreshEmptyState()
+		}
+	})
+}
+
+func (v *view) reloadConvs() {
+	q := storage.ConvQuery{Filter: v.filter, Account: v.account, Limit: v.list.wantRows()}
+	v.coalesce("convs", func(ctx context.Context) func() {
+		convs, err := v.be.Conversations(ctx, q)
+		if err != nil {
+			v.log.Error("list conversations", "err", err)
+			return nil
+		}
+		return func() {
+			if q.Filter != v.filter || q.Account != v.account {
+				return // the user switched filters meanwhile; a newer load follows
+			}
+			v.list.set(convs, q.Limit)
+			if !v.firstLoaded {
+				v.firstLoaded = true
+				if v.onFirstLoad != nil {
+					v.onFirstLoad(len(convs))
+				}
+			}
+		}
+	})
+}
+
+func (v *view) reloadCounts() {
+	v.coalesce("counts", func(ctx context.Context) func() {
+		var c counts
+		var err error
+		if c.unread, err = v.be.UnreadTotal(ctx); err != nil {
+			v.log.Error("unread total", "err", err)
+		}
+		if aw, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterAwaiting}); err == nil {
+			c.awaiting = len(aw)
+			if len(aw) > 0 {
+				c.oldestWait = aw[0].LastTime
+			}
+		}
+		if rq, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterRequests}); err == nil {
+			c.requests = len(rq)
+		}
+		if bl, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterBlocked}); err == nil {
+			c.blocked = len(bl)
+		}
+		return func() {
+			v.counts = c
+			v.side.refreshFilters()
+			v.tray.update(c.unread)
+		}
+	})
+}
+
+// setFilter switches the middle pane's filter (and leaves the Brands view).
+func (v *view) setFilter(f storage.Filter, account string) {
+	v.filter, v.account = f, account
+	v.showBrands(false)
+	v.side.refreshFilters()
+	v.side.refreshAccounts()
+	v.list.resetPaging()
+	v.reloadConvs()
+}
+
+func (v *view) showBrands(on bool) {
+	if v.brandsOpen == on {
+		return
+	}
+	v.brandsOpen = on
+	if on {
+		v.right.Objects = []fyne.CanvasObject{v.brands.root}
+		v.brands.reload()
+	} else {
+		v.right.Objects = []fyne.CanvasObject{v.chat.root}
+	}
+	v.right.Refresh()
+	v.side.refreshFilters()
+}
+
+// openConversation shows a conversation on the right and marks it read.
+func (v *view) openConversation(row int64) {
+	v.showBrands(false)
+	v.chat.openRow(row)
+	v.list.refreshSelection()
+	v.app.Preferences().SetInt(prefLastConv, int(row))
+}
+
+// openAt opens a conversation and scrolls to one of its messages.
+func (v *view) openAt(convRow, msgRow int64) {
+	v.showBrands(false)
+	v.chat.openRowAt(convRow, msgRow)
+	v.list.refreshSelection()
+	v.app.Preferences().SetInt(prefLastConv, int(convRow))
+}
+
+func (v *view) accountStatus(name string) (core.AccountStatus, bool) {
+	for _, a := range v.accounts {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return core.AccountStatus{}, false
+}
+
+func (v *view) networkName(n string) string {
+	if info, ok := v.networks[n]; ok && info.DisplayName != "" {
+		return info.DisplayName
+	}
+	return n
+}
+
+func (v *view) showError(what string, err error) {
+	dialog.ShowError(errorf(what, err), v.win)
+}
+
+// wait blocks until no background job is running (tests, shutdown).
+func (v *view) wait() { v.jobs.Wait() }
