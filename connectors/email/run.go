@@ -59,6 +59,7 @@ type session struct {
 	reqs       chan request
 	wake       chan struct{}
 	closed     chan struct{} // closed when Run ends
+	ready      chan struct{} // closed when the initial sync is done
 	sentFolder string
 	selected   string // folder open on the connection; used by the loop goroutine only
 
@@ -78,6 +79,7 @@ func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session
 		conn: c, cfg: cfg, sink: sink, self: self,
 		reqs:     make(chan request),
 		closed:   make(chan struct{}),
+		ready:    make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 		threads:  map[string]threadInfo{},
 		where:    map[string]location{},
@@ -134,6 +136,7 @@ func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets co
 	if err := s.start(ctx, client); err != nil {
 		return s.fail(ctx, err)
 	}
+	close(s.ready)
 	_ = s.flushAppends(client) // copies left from an earlier Run; failures stay queued
 	emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateOnline, Self: cfg.user})
 	err = s.loop(ctx, client)
@@ -162,6 +165,19 @@ func (c *Connector) setSession(s *session) {
 	c.mu.Lock()
 	c.sess = s
 	c.mu.Unlock()
+}
+
+// waitReady waits until the session's initial sync is done, so a reply
+// knows the conversation's newest mail.
+func (s *session) waitReady(ctx context.Context) error {
+	select {
+	case <-s.ready:
+		return nil
+	case <-s.closed:
+		return connectors.ErrNotConnected
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *Connector) session() *session {

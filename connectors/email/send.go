@@ -33,6 +33,9 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	if err != nil {
 		return "", err
 	}
+	if err := s.waitReady(ctx); err != nil {
+		return "", err
+	}
 	text := msg.Text
 	if msg.Action {
 		text = "* " + text
