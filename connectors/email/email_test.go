@@ -343,3 +343,22 @@ func TestGroupMailIsOneConversationPerParticipantSet(t *testing.T) {
 		t.Fatalf("recipients %v %v", to, err)
 	}
 }
+
+func TestTLSNeverDowngradesToPlaintext(t *testing.T) {
+	srv := startServer(t)
+	// SMTP: the plaintext listener offers no STARTTLS; tls=true must not send.
+	r := run(t, New(), account(srv, alice, false, "smtp", srv.PlainSMTP), alice.Password)
+	r.online(t)
+	_, err := r.c.Send(context.Background(), connectors.Outgoing{LocalID: "d", Conversation: connectors.ConversationRef{ID: bob.Name}, Text: "secret"})
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("err = %v, want a STARTTLS failure", err)
+	}
+	if n := len(srv.Submissions()); n != 0 {
+		t.Fatalf("%d mails went out in plaintext", n)
+	}
+	// IMAP: implicit TLS against the plaintext port fails instead of falling back.
+	r2 := run(t, New(), account(srv, alice, false, "server", "imaps://"+srv.IMAPAddr), alice.Password)
+	if err := r2.runErr(t); err == nil || isAuthError(err) {
+		t.Fatalf("err = %v, want a TLS failure", err)
+	}
+}

@@ -55,6 +55,7 @@ func startSubmission(s *Server, startTLSPort, tlsPort, plainPort int) (*submissi
 		srv.MaxRecipients = 50
 		srv.ReadTimeout = time.Minute
 		srv.WriteTimeout = time.Minute
+		srv.ErrorLog = quietLog{} // clients hanging up are normal in tests
 		switch {
 		case l.implicit:
 			ln = tls.NewListener(ln, tlsConf)
@@ -153,3 +154,9 @@ func (se *session) Data(r io.Reader) error {
 
 func (se *session) Reset()        { se.from, se.to = "", nil }
 func (se *session) Logout() error { return nil }
+
+// quietLog drops go-smtp's connection error log lines.
+type quietLog struct{}
+
+func (quietLog) Printf(string, ...interface{}) {}
+func (quietLog) Println(...interface{})        {}
