@@ -88,7 +88,9 @@ func authenticate(c *imapclient.Client, cfg config) error {
 		return nil
 	}
 	var ie *imap.Error
-	if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+	// NO [UNAVAILABLE] / [SERVERBUG] is the server's trouble, not the
+	// credentials: a plain error, so the core retries.
+	if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && ie.Code != imap.ResponseCodeUnavailable && ie.Code != imap.ResponseCodeServerBug {
 		reason := ie.Text
 		if reason == "" {
 			reason = string(ie.Code)
