@@ -187,7 +187,7 @@ func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, headers ma
 // userSent opens the replies window of a brand the user writes to.
 func (p *brandPolicy) userSent(ctx context.Context, account, network, handle string, at time.Time, msgID string) error {
 	cls, _, err := p.classify(ctx, account, network, handle, nil)
-	if err != nil || cls.Kind != policy.KindBrand {
+	if err != nil {
 		return err
 	}
 	cur, err := p.consent(ctx, account, handle)
@@ -198,6 +198,14 @@ func (p *brandPolicy) userSent(ctx context.Context, account, network, handle str
 		return nil // an older echo or backfill
 	}
 	next, changed := policy.OnUserSent(cur, at)
+	// The time of the user's last message is kept for every contact, so a
+	// contact recognised as a brand only later can still answer the user.
+	// Only a brand's consent changes, and only that goes to the ledger.
+	if cls.Kind != policy.KindBrand {
+		next = cur
+		next.LastUserMsg = at
+		changed = false
+	}
 	if !changed {
 		return p.c.store.PutConsent(ctx, toStoredConsent(account, handle, next, p.c.now()))
 	}

@@ -21,6 +21,10 @@ func brandEnv(t *testing.T) (*env, *fakeNet) {
 	e.start()
 	n.waitOnline(t)
 	n.deliver(t, connectors.ContactUpdated{Account: "work", Contact: connectors.Contact{Handle: "AcmeDeals", Kind: connectors.KindBot, Evidence: []string{"irc: user mode +B"}}})
+	eventually(t, "the brand's contact record", func() bool {
+		_, err := e.core.store.Contact(bg, "work", "AcmeDeals")
+		return err == nil
+	})
 	return e, n
 }
 

@@ -38,7 +38,7 @@ func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, e
 	}
 	it, err := c.store.Enqueue(ctx, storage.OutboxItem{
 		Account: acct.Name, Network: acct.Network, ConvID: req.Target, ConvGroup: group,
-		Text: req.Text, Action: req.Action,
+		Text: req.Text, Action: req.Action, Created: c.now(),
 	})
 	if err != nil {
 		return it, fmt.Errorf("send: write to outbox: %w", err)

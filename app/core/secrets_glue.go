@@ -7,6 +7,7 @@ import (
 
 	"switchboard/connectors"
 	"switchboard/storage"
+	"switchboard/storage/secrets"
 )
 
 // secretStore is what the core needs of storage/secrets.
@@ -37,22 +38,6 @@ func (c *Core) deleteSecrets(ctx context.Context, account string) error {
 	return nil
 }
 
-// TEMP until storage/secrets lands: an in-memory store.
-type memSecrets map[string]string
-
-func newSecrets(st *storage.Store, kr storage.Keyring) (secretStore, error) { return memSecrets{}, nil }
-func (m memSecrets) Set(ctx context.Context, a, k, v string) error          { m[a+"/"+k] = v; return nil }
-func (m memSecrets) Delete(ctx context.Context, a, k string) error          { delete(m, a+"/"+k); return nil }
-func (m memSecrets) For(a string) connectors.Secrets                        { return memFor{m, a} }
-
-type memFor struct {
-	m memSecrets
-	a string
-}
-
-func (f memFor) Get(ctx context.Context, k string) (string, error) {
-	if v, ok := f.m[f.a+"/"+k]; ok {
-		return v, nil
-	}
-	return "", connectors.ErrNoSecret
+func newSecrets(st *storage.Store, kr storage.Keyring) (secretStore, error) {
+	return secrets.New(st, kr)
 }
