@@ -141,6 +141,11 @@ func parseSettings(acct connectors.Account) (config, error) {
 func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets connectors.Secrets, sink chan<- connectors.Event) error {
 	emit := func(ev connectors.Event) {
 		select {
+		case sink <- ev: // even when ctx has ended, if there is room
+			return
+		default:
+		}
+		select {
 		case sink <- ev:
 		case <-ctx.Done():
 		}

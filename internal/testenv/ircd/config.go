@@ -51,7 +51,10 @@ func ngircdConfig(dir string, port, tlsPort int, opts Options) string {
 }
 
 // inspircdConfig is TESTENV.md §2 with our ports and paths, plus the modules
-// the connector's tests need: botmode (+B), silence and chanhistory.
+// the connector's tests need: botmode (+B), silence and chanhistory. The
+// flood limits are raised for benchmarks: threshold is in commands (1,000
+// penalty each), commandrate in thousandths of a command per second, and
+// recvq/hardsendq must hold a flood of 10,000 lines.
 func inspircdConfig(dir string, port, tlsPort int, opts Options) string {
 	pass := ""
 	if opts.Password != "" {
@@ -70,8 +73,8 @@ func inspircdConfig(dir string, port, tlsPort int, opts Options) string {
             hash="sha256" priority="NORMAL" requestclientcert="no">
 
 <connect name="main" allow="*" timeout="60" pingfreq="120"
-         hardsendq="4194304" softsendq="65536" recvq="65536"
-         threshold="1000" commandrate="100000" fakelag="no"
+         hardsendq="4194304" softsendq="65536" recvq="4194304"
+         threshold="1000000" commandrate="1000000000" fakelag="no"
          localmax="1000" globalmax="1000" maxchans="100"
          useident="no" resolvehostnames="no" limit="5000"%[4]s>
 
