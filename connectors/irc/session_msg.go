@@ -51,7 +51,7 @@ func (s *session) onMessage(m Message, now time.Time) {
 	msg := connectors.Message{
 		RemoteID: s.remoteID(m, src.Name, target, raw, now, dir == connectors.Inbound), Conversation: conv,
 		Sender: src.Name, SenderName: src.Name, Time: s.msgTime(m, now), Direction: dir,
-		Text: decodeText(text), Action: action, Notice: notice,
+		Text: stripFormatting(decodeText(text)), Action: action, Notice: notice,
 	}
 	s.evidence(m, src.Name, &msg)
 	s.emit(connectors.MessageReceived{Account: s.cfg.Account, Message: msg})
@@ -164,6 +164,51 @@ func decodeText(s string) string {
 	}
 	return string(r)
 }
+
+// stripFormatting removes mIRC formatting codes: bold, italics, underline,
+// strike-through, monospace, reverse, reset, and colours with their
+// "NN,NN" (\x03) or hex "RRGGBB,RRGGBB" (\x04) arguments.
+func stripFormatting(s string) string {
+	if !strings.ContainsAny(s, "\x02\x03\x04\x0f\x11\x16\x1d\x1e\x1f") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case 0x02, 0x0f, 0x11, 0x16, 0x1d, 0x1e, 0x1f:
+		case 0x03:
+			i += colourArgs(s[i+1:], 2, isDigit)
+		case 0x04:
+			i += colourArgs(s[i+1:], 6, isHex)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// colourArgs measures "FG[,BG]" after a colour code: up to n characters
+// each, the background only when a digit follows the comma.
+func colourArgs(s string, n int, ok func(byte) bool) int {
+	fg := 0
+	for fg < n && fg < len(s) && ok(s[fg]) {
+		fg++
+	}
+	if fg == 0 || fg >= len(s) || s[fg] != ',' {
+		return fg
+	}
+	bg := 0
+	for bg < n && fg+1+bg < len(s) && ok(s[fg+1+bg]) {
+		bg++
+	}
+	if bg == 0 {
+		return fg
+	}
+	return fg + 1 + bg
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
 
 // parseCTCP splits "\x01CMD args\x01" (the closing \x01 is optional).
 func parseCTCP(text string) (cmd, arg string, ok bool) {

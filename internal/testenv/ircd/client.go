@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -216,7 +217,7 @@ func (c *Client) ReadLine(timeout time.Duration) (Line, error) {
 	for {
 		raw, err := c.r.ReadString('\n')
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || err.Error() == "EOF" {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
 				return Line{}, fmt.Errorf("ircd client %s: %w", c.Nick, ErrClosed)
 			}
 			return Line{}, fmt.Errorf("ircd client %s: read: %w", c.Nick, err)
