@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"switchboard/app/core"
 	"switchboard/storage"
@@ -195,11 +196,18 @@ func (a *app) api(ctx context.Context) (api core.API, local *core.Core, close fu
 		return cl, nil, func() {}, nil
 	}
 	c, err := core.Open(ctx, a.options())
-	if errors.Is(err, core.ErrProfileBusy) {
-		// The holder is starting up or shutting down; its socket may answer now.
+	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 100; try++ {
+		// The holder is starting up (unlocking the archive takes a moment)
+		// or shutting down: wait for its socket, or for the lock to free.
+		select {
+		case <-ctx.Done():
+			return nil, nil, nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 		if cl, derr := core.Dial(ctx, a.profile); derr == nil {
 			return cl, nil, func() {}, nil
 		}
+		c, err = core.Open(ctx, a.options())
 	}
 	if err != nil {
 		return nil, nil, nil, err

@@ -57,7 +57,7 @@ func binary(t testing.TB) string {
 // profile is a CLI profile in passphrase mode (no OS keyring is offered to
 // the child, so the test never touches the developer's keyring).
 type profile struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	env []string
 	bin string
@@ -75,6 +75,7 @@ func newProfile(t testing.TB) *profile {
 		"SWITCHBOARD_PASSPHRASE_FILE="+pass,
 		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"),
 		"HOME="+dir,
+		"LANG=en_US.UTF-8",
 	)
 	return &profile{t: t, dir: filepath.Join(dir, "profile"), env: env, bin: binary(t)}
 }
