@@ -3,7 +3,6 @@ package irc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -207,5 +206,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-func uniqueNick(base string, i int) string { return fmt.Sprintf("%s%d", base, i) }

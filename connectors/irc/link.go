@@ -319,6 +319,9 @@ func (l *link) flush(ctx context.Context) error {
 	for _, d := range l.sess.sends {
 		if w, ok := l.waitSend[d.token]; ok {
 			delete(l.waitSend, d.token)
+			if d.remoteID == "" && d.err == nil {
+				d.remoteID = w.fallback // sent, but nothing named it
+			}
 			w.reply <- result{remoteID: d.remoteID, err: d.err}
 		}
 	}

@@ -149,8 +149,14 @@ func (s *session) handle(m Message, now time.Time) error {
 	case "433", "437":
 		return s.onNickInUse(m)
 	case "432":
-		if !s.registered() {
-			return fmt.Errorf("irc: the server refused the nick: %s", m.Last())
+		return s.onNickRefused(m)
+	case "ACK": // a labelled command that had no other answer: sent, but no echo to take an ID from
+		if p, ok := s.labels[m.Tags["label"]]; ok {
+			delete(s.labels, m.Tags["label"])
+			if p.token != 0 && !p.resolved {
+				p.resolved = true
+				s.sends = append(s.sends, sendDone{token: p.token})
+			}
 		}
 	case "464":
 		return &connectors.AuthError{Reason: m.Last()}
@@ -359,6 +365,20 @@ func (s *session) onNickInUse(m Message) error {
 		return fmt.Errorf("irc: nick %s and its fallbacks are in use", s.cfg.Nick)
 	}
 	s.nick = s.cfg.Nick + strings.Repeat("_", s.nickTry)
+	s.send("NICK", s.nick)
+	return nil
+}
+
+// onNickRefused: an erroneous nick (432). A fallback nick may only be too
+// long, so shorten it; a refused configured nick is fatal.
+func (s *session) onNickRefused(m Message) error {
+	if s.registered() {
+		return nil
+	}
+	if s.nickTry == 0 || len(s.cfg.Nick) <= s.nickTry {
+		return fmt.Errorf("irc: the server refused the nick: %s", m.Last())
+	}
+	s.nick = s.cfg.Nick[:len(s.cfg.Nick)-s.nickTry] + strings.Repeat("_", s.nickTry)
 	s.send("NICK", s.nick)
 	return nil
 }

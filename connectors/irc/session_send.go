@@ -17,6 +17,9 @@ var (
 	ErrBadTarget    = errors.New("irc: target is not a valid nick or channel")
 )
 
+// maxFIFO bounds the sends awaiting an unlabelled echo.
+const maxFIFO = 256
+
 // validTarget: a nick or channel name that fits in one parameter.
 func validTarget(t string) bool {
 	return t != "" && len(t) <= 200 && !strings.ContainsAny(t, " ,\x00\r\n\x07") && t[0] != ':'
@@ -55,6 +58,9 @@ func (s *session) prepareSend(o connectors.Outgoing, token int, now time.Time) (
 			m.Tags = map[string]string{"label": label}
 			s.labels[label] = p
 		case echo:
+			if len(s.fifo) >= maxFIFO { // echoes that never came: forget the oldest
+				s.fifo = s.fifo[1:]
+			}
 			s.fifo = append(s.fifo, p)
 		}
 		s.out = append(s.out, m)

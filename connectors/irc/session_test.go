@@ -267,3 +267,29 @@ func TestTextBudgetAccountsForTheRelayPrefix(t *testing.T) {
 		t.Fatalf("action budget %d", a)
 	}
 }
+
+func TestTooLongFallbackNickIsShortened(t *testing.T) {
+	s := newSession(sessionConfig{Account: "a", Nick: "ninechars"})
+	s.start()
+	must(t, feed(t, s, ":srv CAP * LS :"))
+	out(t, s)
+	must(t, feed(t, s, ":srv 433 * ninechars :in use"))
+	expectOut(t, s, "NICK ninechars_")
+	must(t, feed(t, s, ":srv 432 * ninechars_ :Erroneous nickname"))
+	expectOut(t, s, "NICK ninechar_")
+	fresh := newSession(sessionConfig{Account: "a", Nick: "bad*nick"})
+	fresh.start()
+	if err := feed(t, fresh, ":srv 432 * bad*nick :Erroneous nickname"); err == nil || !strings.Contains(err.Error(), "Erroneous") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLabelledAckResolvesWithoutAnEcho(t *testing.T) {
+	s := registeredSession(t, "echo-message", "labeled-response")
+	_, err := s.prepareSend(connectors.Outgoing{Conversation: queryRef("bob"), Text: "hi"}, 3, t0)
+	must(t, err)
+	must(t, feed(t, s, "@label=sb1 :srv ACK"))
+	if len(s.sends) != 1 || s.sends[0] != (sendDone{token: 3}) {
+		t.Fatalf("sends %+v", s.sends)
+	}
+}
