@@ -52,6 +52,7 @@ func (s *session) onMessage(m Message, now time.Time) {
 		RemoteID: s.remoteID(m, src.Name, target, raw, now, dir == connectors.Inbound), Conversation: conv,
 		Sender: src.Name, SenderName: src.Name, Time: s.msgTime(m, now), Direction: dir,
 		Text: stripFormatting(decodeText(text)), Action: action, Notice: notice,
+		ReplyTo: m.Tags["+draft/reply"],
 	}
 	s.evidence(m, src.Name, &msg)
 	s.emit(connectors.MessageReceived{Account: s.cfg.Account, Message: msg})

@@ -47,6 +47,9 @@ func (s *session) prepareSend(o connectors.Outgoing, token int, now time.Time) (
 			fallbackID = hashID(now.UTC().Truncate(time.Second), s.fold(s.nick), s.fold(target), raw+"\x00"+o.LocalID)
 		}
 		m := Msg("PRIVMSG", target, raw)
+		if i == 0 && o.ReplyTo != "" && s.caps["message-tags"] && !strings.HasPrefix(o.ReplyTo, "irc-") {
+			m.Tags = map[string]string{"+draft/reply": o.ReplyTo} // only a server msgid can be referred to
+		}
 		p := &pendingSend{target: target, text: raw}
 		if i == 0 {
 			p.token = token
@@ -55,7 +58,10 @@ func (s *session) prepareSend(o connectors.Outgoing, token int, now time.Time) (
 		case echo && labelled:
 			s.labelSeq++
 			label := "sb" + strconv.Itoa(s.labelSeq)
-			m.Tags = map[string]string{"label": label}
+			if m.Tags == nil {
+				m.Tags = map[string]string{}
+			}
+			m.Tags["label"] = label
 			s.labels[label] = p
 		case echo:
 			if len(s.fifo) >= maxFIFO { // echoes that never came: forget the oldest

@@ -293,3 +293,14 @@ func TestLabelledAckResolvesWithoutAnEcho(t *testing.T) {
 		t.Fatalf("sends %+v", s.sends)
 	}
 }
+
+func TestRepliesCarryTheDraftReplyTag(t *testing.T) {
+	s := registeredSession(t, "message-tags", "echo-message", "labeled-response")
+	_, err := s.prepareSend(connectors.Outgoing{Conversation: channelRef("#c"), Text: "yes", ReplyTo: "abc"}, 1, t0)
+	must(t, err)
+	expectOut(t, s, "@+draft/reply=abc;label=sb1 PRIVMSG #c yes")
+	must(t, feed(t, s, "@msgid=m2;+draft/reply=m1 :bob!b@h PRIVMSG #c :agreed"))
+	if m := s.events[len(s.events)-1].(connectors.MessageReceived).Message; m.ReplyTo != "m1" {
+		t.Fatalf("%+v", m)
+	}
+}
