@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -136,29 +137,40 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 	return out, nil
 }
 
-// messagesByID fetches and decrypts messages by row, in chunks.
+// idList encodes row IDs as a JSON array for "IN (SELECT value FROM
+// json_each(?))": one statement shape for any count, so it stays prepared.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// The json_each table drives the join so each ID is a rowid look-up.
+const sqlMsgsByID = `SELECT m.id, m.conv_id, m.account_id, m.time, m.flags, m.hold, m.send_state, m.body
+	FROM json_each(?) j CROSS JOIN messages m ON m.id = j.value`
+
+// messagesByID fetches and decrypts messages by row.
 func (s *Store) messagesByID(ctx context.Context, ids []int64) (map[int64]Message, error) {
 	out := make(map[int64]Message, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		chunk := ids[:n]
-		ids = ids[n:]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		q := "SELECT " + sqlMsgCols + " FROM messages WHERE id IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
-		rows, err := s.rdb.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("storage: read messages: %w", err)
-		}
-		msgs, err := s.scanMessages(ctx, rows)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range msgs {
-			out[m.Row] = m
-		}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, sqlMsgsByID, idList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("storage: read messages: %w", err)
+	}
+	msgs, err := s.scanMessages(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		out[m.Row] = m
 	}
 	return out, nil
 }

@@ -137,15 +137,6 @@ func (c *convState) note(id, when int64, in bool, hold Hold) {
 	}
 }
 
-func (t *wtx) saveConvs(convs map[convKey]*convState) error {
-	for _, c := range convs {
-		if err := t.saveConv(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func (t *wtx) saveConv(c *convState) error {
 	if !c.dirty {
 		return nil
@@ -158,6 +149,7 @@ func (t *wtx) saveConv(c *convState) error {
 	if err != nil {
 		return fmt.Errorf("storage: save conversation: %w", err)
 	}
+	c.dirty, c.bodyDirty = false, false
 	return nil
 }
 

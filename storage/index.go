@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -23,7 +24,7 @@ import (
 const (
 	segMaxBytes    = 900 // posting row payload cap (fits a 4 KiB page's local payload)
 	bulkFlushMsgs  = 256 // at least this many buffered messages: write new rows only
-	tokenCacheSize = 1 << 18
+	tokenCacheSize = 1 << 17
 )
 
 type memIndex struct {
@@ -74,19 +75,20 @@ func (m *memIndex) remove(byTok map[int64][]int64) {
 	}
 }
 
-// tokenTags returns the sorted, unique index tags of a text (writer only).
+// tokenTags returns the sorted, unique index tags of a text (writer
+// only). Tags are cached per term (word or CJK run), bounded.
 func (w *writer) tokenTags(text string) []int64 {
 	var out []int64
-	indexTokens(normalize(text), func(tok string) {
-		tag, ok := w.tokCache[tok]
+	terms(normalize(text), func(t term) {
+		tags, ok := w.tokCache[t.s]
 		if !ok {
 			if len(w.tokCache) >= tokenCacheSize {
 				clear(w.tokCache)
 			}
-			tag = w.s.tags.words.tag(tok)
-			w.tokCache[tok] = tag
+			termTokens(t, func(tok string) { tags = append(tags, w.s.tags.words.tag(tok)) })
+			w.tokCache[strings.Clone(t.s)] = tags
 		}
-		out = append(out, tag)
+		out = append(out, tags...)
 	})
 	slices.Sort(out)
 	return slices.Compact(out)

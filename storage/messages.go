@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// maxCachedConvs bounds the writer's conversation-state cache.
+const maxCachedConvs = 50000
+
 const (
 	flagOut    = 1
 	flagAction = 2
@@ -110,7 +113,11 @@ type indexed struct {
 func (t *wtx) putMessages(msgs []MessageIn) ([]PutResult, error) {
 	s := t.w.s
 	res := make([]PutResult, len(msgs))
-	convs := map[convKey]*convState{}
+	convs := t.w.convs
+	if len(convs) > maxCachedConvs {
+		clear(convs)
+	}
+	touched := map[*convState]bool{}
 	var newIdx []indexed
 	now := time.Now()
 	for i := range msgs {
@@ -127,6 +134,7 @@ func (t *wtx) putMessages(msgs []MessageIn) ([]PutResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		touched[c] = true
 		id, inserted, existingConv, err := t.insertMsg(acct, c.id, m)
 		if err != nil {
 			return nil, err
@@ -141,8 +149,10 @@ func (t *wtx) putMessages(msgs []MessageIn) ([]PutResult, error) {
 			newIdx = append(newIdx, indexed{id: id, toks: t.w.tokenTags(m.Text)})
 		}
 	}
-	if err := t.saveConvs(convs); err != nil {
-		return nil, err
+	for c := range touched {
+		if err := t.saveConv(c); err != nil {
+			return nil, err
+		}
 	}
 	if len(newIdx) > 0 {
 		t.after = append(t.after, func() { s.index.add(newIdx) })

@@ -16,19 +16,24 @@ type postingSource struct {
 	total   int64
 }
 
-type segMeta struct{ first, last, n int64 }
+type segMeta struct {
+	first, last, n int64
+	blob           []byte
+}
 
 func (s *Store) loadSource(ctx context.Context, tok int64) (*postingSource, error) {
 	p := &postingSource{tok: tok, mem: s.index.get(tok), decoded: map[int][]int64{}}
 	p.total = int64(len(p.mem))
-	rows, err := s.rdb.QueryContext(ctx, `SELECT first, last, n FROM postings WHERE tok = ? ORDER BY first`, tok)
+	// Posting rows are small (≤ segMaxBytes) and read in one range scan;
+	// they are decoded only when the search reaches them.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT first, last, n, ids FROM postings WHERE tok = ? ORDER BY first`, tok)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m segMeta
-		if err := rows.Scan(&m.first, &m.last, &m.n); err != nil {
+		if err := rows.Scan(&m.first, &m.last, &m.n, &m.blob); err != nil {
 			return nil, fmt.Errorf("storage: search: %w", err)
 		}
 		p.segs = append(p.segs, m)
@@ -37,16 +42,11 @@ func (s *Store) loadSource(ctx context.Context, tok int64) (*postingSource, erro
 	return p, rows.Err()
 }
 
-func (s *Store) segment(ctx context.Context, p *postingSource, i int) ([]int64, error) {
+func (s *Store) segment(p *postingSource, i int) ([]int64, error) {
 	if ids, ok := p.decoded[i]; ok {
 		return ids, nil
 	}
-	var blob []byte
-	err := s.rdb.QueryRowContext(ctx, `SELECT ids FROM postings WHERE tok = ? AND first = ?`, p.tok, p.segs[i].first).Scan(&blob)
-	if err != nil {
-		return nil, fmt.Errorf("storage: search: read postings: %w", err)
-	}
-	ids, err := decodePostings(blob)
+	ids, err := decodePostings(p.segs[i].blob)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Store) contains(ctx context.Context, p *postingSource, id int64) (bool,
 	if i < 0 || p.segs[i].last < id {
 		return false, nil
 	}
-	ids, err := s.segment(ctx, p, i)
+	ids, err := s.segment(p, i)
 	if err != nil {
 		return false, err
 	}
@@ -75,7 +75,7 @@ func (s *Store) contains(ctx context.Context, p *postingSource, id int64) (bool,
 
 // candidates yields message rows containing every token, newest first,
 // calling yield with chunks until it returns false.
-func (s *Store) candidates(ctx context.Context, srcs []*postingSource, yield func([]int64) (bool, error)) error {
+func (s *Store) candidates(ctx context.Context, srcs []*postingSource, chunkSize int, yield func([]int64) (bool, error)) error {
 	slices.SortFunc(srcs, func(a, b *postingSource) int { return int(min(max(a.total-b.total, -1), 1)) })
 	driver, others := srcs[0], srcs[1:]
 	var chunk []int64
@@ -102,7 +102,7 @@ func (s *Store) candidates(ctx context.Context, srcs []*postingSource, yield fun
 				continue
 			}
 			chunk = append(chunk, id)
-			if len(chunk) >= 64 {
+			if len(chunk) >= chunkSize {
 				more, err := yield(chunk)
 				chunk = nil
 				if !more || err != nil {
@@ -115,7 +115,7 @@ func (s *Store) candidates(ctx context.Context, srcs []*postingSource, yield fun
 	more, err := emit(driver.mem)
 	for i := len(driver.segs) - 1; more && err == nil && i >= 0; i-- {
 		var ids []int64
-		if ids, err = s.segment(ctx, driver, i); err == nil {
+		if ids, err = s.segment(driver, i); err == nil {
 			more, err = emit(ids)
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]
 	}
 	var hits []SearchHit
 	skip := max(offset, 0)
-	err := s.candidates(ctx, srcs, func(ids []int64) (bool, error) {
+	err := s.candidates(ctx, srcs, min(limit+skip, 500), func(ids []int64) (bool, error) {
 		msgs, err := s.messagesByID(ctx, ids)
 		if err != nil {
 			return false, err
@@ -186,22 +186,40 @@ func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]
 
 // fillConvInfo adds conversation titles and remote IDs to search hits.
 func (s *Store) fillConvInfo(ctx context.Context, hits []SearchHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
 	type info struct{ rid, title string }
-	cache := map[int64]info{}
-	for i := range hits {
-		c, ok := cache[hits[i].ConvRow]
-		if !ok {
-			var body []byte
-			if err := s.rdb.QueryRowContext(ctx, `SELECT body FROM conversations WHERE id = ?`, hits[i].ConvRow).Scan(&body); err != nil {
-				return fmt.Errorf("storage: search: conversation: %w", err)
-			}
-			rid, title, err := s.openConv(hits[i].ConvRow, body)
-			if err != nil {
-				return err
-			}
-			c = info{rid, title}
-			cache[hits[i].ConvRow] = c
+	convs := map[int64]info{}
+	var ids []int64
+	for _, h := range hits {
+		if _, ok := convs[h.ConvRow]; !ok {
+			convs[h.ConvRow] = info{}
+			ids = append(ids, h.ConvRow)
 		}
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT c.id, c.body FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value`, idList(ids))
+	if err != nil {
+		return fmt.Errorf("storage: search: conversations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			return fmt.Errorf("storage: search: conversations: %w", err)
+		}
+		rid, title, err := s.openConv(id, body)
+		if err != nil {
+			return err
+		}
+		convs[id] = info{rid, title}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: search: conversations: %w", err)
+	}
+	for i := range hits {
+		c := convs[hits[i].ConvRow]
 		hits[i].ConvRemoteID, hits[i].ConvTitle = c.rid, c.title
 	}
 	return nil

@@ -160,7 +160,7 @@ func newConnector(path string, pragmas ...string) connector {
 		}
 		return nil
 	}}
-	return connector{drv: drv, dsn: "file:" + path + "?_busy_timeout=10000&_txlock=immediate"}
+	return connector{drv: drv, dsn: "file:" + path + "?_busy_timeout=10000&_txlock=immediate&_stmt_cache_size=64"}
 }
 
 func (s *Store) openDB(ctx context.Context, prof *profile) error {

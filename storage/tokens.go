@@ -58,7 +58,23 @@ func terms(s string, emit func(term)) {
 			start = -1
 		}
 	}
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf { // ASCII fast path
+			if ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || ('A' <= c && c <= 'Z') {
+				if start >= 0 && cjk {
+					flush(i)
+				}
+				if start < 0 {
+					start, cjk = i, false
+				}
+			} else {
+				flush(i)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case isCJK(r):
 			if start >= 0 && !cjk {
@@ -77,6 +93,7 @@ func terms(s string, emit func(term)) {
 		default:
 			flush(i)
 		}
+		i += n
 	}
 	flush(len(s))
 }
@@ -84,21 +101,24 @@ func terms(s string, emit func(term)) {
 // indexTokens emits every token a normalised text is indexed under
 // (duplicates possible; callers dedupe).
 func indexTokens(s string, emit func(string)) {
-	terms(s, func(t term) {
-		if t.cjk {
-			prev := -1
-			for i, r := range t.s {
-				n := utf8.RuneLen(r)
-				emit(t.s[i : i+n])
-				if prev >= 0 {
-					emit(t.s[prev : i+n])
-				}
-				prev = i
+	terms(s, func(t term) { termTokens(t, emit) })
+}
+
+// termTokens emits the index tokens of one term.
+func termTokens(t term, emit func(string)) {
+	if t.cjk {
+		prev := -1
+		for i, r := range t.s {
+			n := utf8.RuneLen(r)
+			emit(t.s[i : i+n])
+			if prev >= 0 {
+				emit(t.s[prev : i+n])
 			}
-			return
+			prev = i
 		}
-		wordTokens(t.s, emit)
-	})
+		return
+	}
+	wordTokens(t.s, emit)
 }
 
 func wordTokens(w string, emit func(string)) {

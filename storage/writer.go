@@ -27,8 +27,9 @@ type writer struct {
 	cancel context.CancelFunc
 
 	// State owned by the goroutine.
-	acctIDs  map[string]int64 // account name → row (cache; cleared on account writes)
-	tokCache map[string]int64 // token → tag (bounded)
+	acctIDs  map[string]int64       // account name → row (cache; cleared on account writes)
+	convs    map[convKey]*convState // conversation state across PutMessages batches (cleared by other writes)
+	tokCache map[string][]int64     // token → tag (bounded)
 	stopErr  error
 }
 
@@ -86,7 +87,7 @@ func (t *wtx) queryRow(q string, args ...any) *sql.Row {
 
 func newWriter(s *Store) *writer {
 	return &writer{s: s, reqs: make(chan *wreq), quit: make(chan struct{}), done: make(chan struct{}),
-		acctIDs: map[string]int64{}, tokCache: map[string]int64{}}
+		acctIDs: map[string]int64{}, tokCache: map[string][]int64{}, convs: map[convKey]*convState{}}
 }
 
 // run starts the goroutine after running first (e.g. index recovery) on it.
@@ -129,7 +130,9 @@ func (w *writer) loop(ctx context.Context) {
 			}
 		}
 		if r.fn != nil {
+			clear(w.convs) // the function may change conversations behind the cache
 			r.err = w.runTx(r.ctx, r.fn)
+			clear(w.convs)
 			close(r.done)
 		} else {
 			next = w.runPuts(ctx, r)
@@ -206,11 +209,11 @@ func (w *writer) runTx(ctx context.Context, fn func(*wtx) error) error {
 	t := &wtx{ctx: ctx, tx: tx, w: w}
 	if err := fn(t); err != nil {
 		tx.Rollback()
-		w.acctIDs = map[string]int64{} // may hold rows of the rolled-back transaction
+		w.forgetCaches() // they may hold rows of the rolled-back transaction
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		w.acctIDs = map[string]int64{}
+		w.forgetCaches()
 		return fmt.Errorf("storage: commit: %w", err)
 	}
 	for _, f := range t.after {
@@ -246,4 +249,9 @@ func (s *Store) submit(ctx context.Context, r *wreq) error {
 // write runs fn in its own write transaction.
 func (s *Store) write(ctx context.Context, fn func(*wtx) error) error {
 	return s.submit(ctx, &wreq{fn: fn})
+}
+
+func (w *writer) forgetCaches() {
+	w.acctIDs = map[string]int64{}
+	clear(w.convs)
 }
