@@ -44,8 +44,14 @@ func (r *Recorder) Events() []connectors.Event {
 // Messages returns the recorded MessageReceived events that match keep
 // (nil keeps all).
 func (r *Recorder) Messages(keep func(connectors.MessageReceived) bool) []connectors.MessageReceived {
+	return Messages(r.Events(), keep)
+}
+
+// Messages returns the MessageReceived events among evs that match keep
+// (nil keeps all).
+func Messages(evs []connectors.Event, keep func(connectors.MessageReceived) bool) []connectors.MessageReceived {
 	var out []connectors.MessageReceived
-	for _, ev := range r.Events() {
+	for _, ev := range evs {
 		if m, ok := ev.(connectors.MessageReceived); ok && (keep == nil || keep(m)) {
 			out = append(out, m)
 		}
@@ -54,15 +60,16 @@ func (r *Recorder) Messages(keep func(connectors.MessageReceived) bool) []connec
 }
 
 // Until waits until cond holds over the recorded events, or the deadline.
+// cond gets a snapshot (it may call the recorder's other methods).
 func (r *Recorder) Until(timeout time.Duration, cond func([]connectors.Event) bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
-		ok := cond(r.events)
+		snap := r.events[:len(r.events):len(r.events)] // appends never touch this prefix
 		ch := r.changed
 		r.mu.Unlock()
-		if ok {
+		if cond(snap) {
 			return true
 		}
 		select {

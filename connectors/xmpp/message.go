@@ -82,21 +82,30 @@ func (s *session) convOf(m *Element, o origin) (conv connectors.ConversationRef,
 }
 
 // remoteID is the one rule for a message's stable ID (see the package doc):
-//  1. own messages with an XEP-0359 origin-id use it;
+//  1. own messages with an XEP-0359 origin-id use it (Send returns it);
 //  2. then own messages' id attribute, which our other clients' carbons and
-//     the archive carry unchanged (servers add stanza-id only to messages
-//     they receive for us, not to the ones we send);
-//  3. otherwise the archive ID: the XEP-0313 result id, or the
+//     the archive carry unchanged (servers stamp stanza-id only on messages
+//     they receive for us, not on the ones we send);
+//  3. others' messages with an origin-id use it scoped by the sender's
+//     address ("o:" sender ":" origin-id): a sender whose client resends
+//     after losing its connection (XEP-0198 is at-least-once) produces a
+//     second copy with a new stanza-id but the same origin-id, and the
+//     scope means a sender can only ever collide with itself;
+//  4. otherwise the archive ID: the XEP-0313 result id, or the
 //     <stanza-id by=archive/> the server stamped on the live message;
-//  4. otherwise (no archive) a hash of sender, recipient, id and body.
-func remoteID(m *Element, out bool, archiveJID, archiveID string) string {
+//  5. otherwise (no archive) a hash of sender, recipient, id and body.
+func remoteID(m *Element, out bool, sender, archiveJID, archiveID string) string {
+	oid := m.Child(nsSID, "origin-id").Get("id")
 	if out {
-		if oid := m.Child(nsSID, "origin-id").Get("id"); oid != "" {
+		if oid != "" {
 			return oid
 		}
 		if id := m.Get("id"); id != "" {
 			return "id:" + bareJID(m.Get("to")) + ":" + id
 		}
+	}
+	if oid != "" && sender != "" {
+		return "o:" + sender + ":" + oid
 	}
 	if archiveID != "" {
 		return archiveID
@@ -130,7 +139,7 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 	body, hasBody := bodyOf(m)
 	if hasBody {
 		msg := connectors.Message{
-			RemoteID:     remoteID(m, out, archive, archiveID),
+			RemoteID:     remoteID(m, out, sender, archive, archiveID),
 			Conversation: conv,
 			Sender:       sender,
 			Time:         messageTime(m, stamp),

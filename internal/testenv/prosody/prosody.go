@@ -144,6 +144,7 @@ storage = "internal"
 archive_expires_after = "never"
 default_archive_policy = true
 max_archive_query_results = 250
+storage_archive_item_limit = 1000000
 certificates = %[8]q
 ssl = { certificate = %[9]q; key = %[10]q; }
 modules_enabled = {
@@ -176,7 +177,7 @@ func (s *Server) start() error {
 	}
 	cmd := exec.Command("prosody", "-F", "--config", s.configPath())
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return fmt.Errorf("prosody: start: %w", err)
