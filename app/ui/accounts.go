@@ -92,7 +92,6 @@ func (v *view) showAccountDialog(edit *core.AccountStatus) {
 	d.dlg.Show()
 }
 
-
 // buildFields renders the form of network n.
 func (d *accountDialog) buildFields(n string) {
 	info, ok := d.v.networks[n]

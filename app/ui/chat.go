@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"switchboard/assets"
 	"switchboard/app/core"
+	"switchboard/assets"
 	"switchboard/connectors"
 	"switchboard/storage"
 )
@@ -544,6 +545,14 @@ func (p *chatPane) submit() {
 // so the text is sent again as a new message.
 func (v *view) retry(m storage.Message) {
 	id, known := v.outbox[m.Row]
+	if !known {
+		// The archive names a queued message "local:<outbox ID>" until the network gives it an ID.
+		if s, ok := strings.CutPrefix(m.RemoteID, "local:"); ok {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				id, known = n, true
+			}
+		}
+	}
 	v.async(func(ctx context.Context) func() {
 		var err error
 		if known {

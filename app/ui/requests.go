@@ -115,12 +115,10 @@ func (r *requestPanel) showAccept() {
 			sub.Hide()
 		}
 	}
-	r.v.acceptDlg = &acceptForm{choice: choice, scopes: scopes, until: until}
-	d := dialog.NewCustomConfirm("Accept "+r.handle, "Accept", "Cancel", container.NewVBox(choice, sub), func(ok bool) {
-		if !ok {
-			return
-		}
+	f := &acceptForm{choice: choice, scopes: scopes, until: until}
+	f.ok = widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
 		if choice.Selected != "Subscribe" {
+			f.dlg.Hide()
 			r.setConsent(consentReplies, nil, time.Time{})
 			return
 		}
@@ -132,14 +130,22 @@ func (r *requestPanel) showAccept() {
 				return
 			}
 		}
+		f.dlg.Hide()
 		r.setConsent(consentSubscribed, scopes.Selected, t)
-	}, r.v.win)
-	d.Resize(fyne.NewSize(420, 300))
-	d.Show()
+	})
+	f.ok.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { f.dlg.Hide() })
+	body := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, f.ok), nil, nil, container.NewVBox(choice, sub))
+	f.dlg = dialog.NewCustomWithoutButtons("Accept "+r.handle, body, r.v.win)
+	f.dlg.Resize(fyne.NewSize(440, 320))
+	r.v.acceptDlg = f
+	f.dlg.Show()
 }
 
 // acceptForm is the open Accept dialog's controls.
 type acceptForm struct {
+	dlg    dialog.Dialog
+	ok     *widget.Button
 	choice *widget.RadioGroup
 	scopes *widget.CheckGroup
 	until  *widget.Entry

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -51,6 +52,9 @@ type view struct {
 	win  fyne.Window
 	post func(func())
 	jobs sync.WaitGroup
+	// inflight counts async jobs whose result is not yet handed to post
+	// (tests wait for it to reach zero).
+	inflight atomic.Int64
 	now  func() time.Time
 	log  *slog.Logger
 
@@ -78,8 +82,8 @@ type view struct {
 	// restyle rebuilds the window content after a theme change.
 	restyle func()
 	// onFirstLoad is called once the first conversation page is shown.
-	onFirstLoad func(n int)
-	firstLoaded bool
+	onFirstLoad  func(n int)
+	firstLoaded  bool
 	firstRunDone bool
 }
 
@@ -153,8 +157,10 @@ func (v *view) start() {
 // returns on the UI goroutine.
 func (v *view) async(work func(ctx context.Context) func()) {
 	v.jobs.Add(1)
+	v.inflight.Add(1)
 	go func() {
 		defer v.jobs.Done()
+		defer v.inflight.Add(-1)
 		apply := work(v.ctx)
 		if apply != nil && v.ctx.Err() == nil {
 			v.post(apply)

@@ -1,0 +1,314 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app/core"
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+// memKeyring is an in-memory OS keyring for tests.
+type memKeyring struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (k *memKeyring) Get(service, user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[service+"\x00"+user]
+	if !ok {
+		return "", storage.ErrKeyringNotFound
+	}
+	return v, nil
+}
+
+func (k *memKeyring) Set(service, user, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]string{}
+	}
+	k.m[service+"\x00"+user] = secret
+	return nil
+}
+
+func (k *memKeyring) Delete(service, user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, service+"\x00"+user)
+	return nil
+}
+
+// The "uitest" network: a fake connector that lets a test push inbound
+// events and records what the core sends. Connectors are created by the
+// core through the registry, so the live instances are found by account.
+type fakeNet struct {
+	mu    sync.Mutex
+	conns map[string]*fakeConn // account → running connector
+	sent  []connectors.Outgoing
+	fail  map[string]bool // texts whose Send fails
+}
+
+var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{}}
+
+func init() { connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} }) }
+
+type fakeConn struct {
+	mu   sync.Mutex
+	acct string
+	sink chan<- connectors.Event
+}
+
+func (f *fakeConn) Info() connectors.NetworkInfo {
+	return connectors.NetworkInfo{Name: "uitest", DisplayName: "UI Test", Fields: []connectors.Field{
+		{Key: "server", Label: "Server", Kind: connectors.FieldHostPort, Required: true, Placeholder: "chat.example.org:6697"},
+		{Key: "nick", Label: "Nick", Kind: connectors.FieldText, Required: true},
+		{Key: "password", Label: "Password", Kind: connectors.FieldSecret},
+		{Key: "tls", Label: "Use TLS", Kind: connectors.FieldBool, Default: "true"},
+		{Key: "ca_file", Label: "CA file", Kind: connectors.FieldFile},
+		{Key: "join", Label: "Channels", Kind: connectors.FieldList},
+	}}
+}
+
+func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connectors.Secrets, sink chan<- connectors.Event) error {
+	if strings.HasPrefix(acct.Settings["server"], "refuse.") {
+		return &connectors.AuthError{Reason: "Password incorrect"}
+	}
+	f.mu.Lock()
+	f.acct, f.sink = acct.ID, sink
+	f.mu.Unlock()
+	fakes.mu.Lock()
+	fakes.conns[acct.ID] = f
+	fakes.mu.Unlock()
+	sink <- connectors.ConnectionState{Account: acct.ID, State: connectors.StateOnline, Self: acct.Settings["nick"]}
+	<-ctx.Done()
+	fakes.mu.Lock()
+	if fakes.conns[acct.ID] == f {
+		delete(fakes.conns, acct.ID)
+	}
+	fakes.mu.Unlock()
+	return ctx.Err()
+}
+
+func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
+	fakes.mu.Lock()
+	defer fakes.mu.Unlock()
+	if fakes.fail[msg.Text] {
+		return "", errors.New("the server said no")
+	}
+	fakes.sent = append(fakes.sent, msg)
+	return fmt.Sprintf("uitest-%d", len(fakes.sent)), nil
+}
+
+func (n *fakeNet) conn(t *testing.T, h *harness, account string) *fakeConn {
+	t.Helper()
+	var c *fakeConn
+	h.waitFor("account "+account+" connected", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		c = n.conns[account]
+		return c != nil
+	})
+	return c
+}
+
+func (n *fakeNet) sentTexts() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, s := range n.sent {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// push delivers events as the network would.
+func (f *fakeConn) push(evs ...connectors.Event) {
+	f.mu.Lock()
+	sink := f.sink
+	f.mu.Unlock()
+	for _, e := range evs {
+		sink <- e
+	}
+}
+
+var msgSeq struct {
+	sync.Mutex
+	n int
+}
+
+// inbound makes a message from sender in conversation conv.
+func inbound(acct, conv, sender, text string, group bool) connectors.MessageReceived {
+	msgSeq.Lock()
+	msgSeq.n++
+	id := fmt.Sprintf("m%d", msgSeq.n)
+	msgSeq.Unlock()
+	kind := connectors.Direct
+	if group {
+		kind = connectors.Group
+	}
+	return connectors.MessageReceived{Account: acct, Message: connectors.Message{
+		RemoteID: id, Conversation: connectors.ConversationRef{ID: conv, Kind: kind}, Sender: sender,
+		Time: time.Now(), Direction: connectors.Inbound, Text: text,
+	}}
+}
+
+// harness is a real core on a temp profile behind the view, with the
+// view's UI work run on the test goroutine (fyne.Do's role in the app).
+type harness struct {
+	t     *testing.T
+	ctx   context.Context
+	core  *core.Core
+	app   fyne.App
+	win   fyne.Window
+	v     *view
+	queue chan func()
+}
+
+func newHarness(t *testing.T, accounts ...string) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(newAppTheme(themeLight))
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := core.Open(ctx, core.Options{ProfileDir: t.TempDir(), Keyring: &memKeyring{}, NoControlSocket: true})
+	if err != nil {
+		cancel()
+		t.Fatalf("open core: %v", err)
+	}
+	h := &harness{t: t, ctx: ctx, core: c, app: a, queue: make(chan func(), 4096)}
+	for _, name := range accounts {
+		spec := core.AccountSpec{Name: name, Network: "uitest", Settings: map[string]string{"server": "chat.test:6697", "nick": "me"}}
+		if err := c.AddAccount(ctx, spec); err != nil {
+			t.Fatalf("add account %s: %v", name, err)
+		}
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("start core: %v", err)
+	}
+	h.win = a.NewWindow("Switchboard")
+	h.v = newView(ctx, c, a, h.win, func(f func()) { h.queue <- f }, nil)
+	h.win.SetContent(h.v.root)
+	h.win.Resize(fyne.NewSize(1200, 800))
+	t.Cleanup(func() {
+		cancel()
+		h.v.wait()
+		c.Close()
+		h.win.Close()
+	})
+	h.v.start()
+	h.settle()
+	return h
+}
+
+// drain runs queued UI work; it reports whether anything ran.
+func (h *harness) drain() bool {
+	ran := false
+	for {
+		select {
+		case f := <-h.queue:
+			f()
+			ran = true
+		default:
+			return ran
+		}
+	}
+}
+
+// settle runs UI work until no background job is left.
+func (h *harness) settle() {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if !h.drain() && h.v.inflight.Load() == 0 && len(h.queue) == 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	h.t.Fatal("the window did not settle within 10 s")
+}
+
+// waitFor runs UI work until cond holds.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		h.drain()
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatalf("timed out waiting for %s", what)
+}
+
+// convByTitle is the row of the listed conversation with this title.
+func (h *harness) convByTitle(title string) (storage.Conversation, bool) {
+	for _, c := range h.v.list.convs {
+		if convTitle(c) == title {
+			return c, true
+		}
+	}
+	return storage.Conversation{}, false
+}
+
+// visibleConvItem finds the rendered list row showing title.
+func (h *harness) visibleConvItem(title string) *convItem {
+	for _, o := range test.LaidOutObjects(h.v.list.list) {
+		if it, ok := o.(*convItem); ok && it.title.Text == title && it.Visible() {
+			return it
+		}
+	}
+	return nil
+}
+
+// tapConversation taps the conversation's row in the middle pane.
+func (h *harness) tapConversation(title string) {
+	h.t.Helper()
+	var it *convItem
+	h.waitFor("a row for "+title, func() bool {
+		it = h.visibleConvItem(title)
+		return it != nil
+	})
+	test.Tap(it.tap)
+	h.settle()
+}
+
+// renderedMessages is the text of every message row on screen.
+func (h *harness) renderedMessages() []string {
+	var out []string
+	for _, o := range test.LaidOutObjects(h.v.chat.list) {
+		if it, ok := o.(*msgItem); ok && it.row.day == "" && it.Visible() {
+			out = append(out, richText(it.body))
+		}
+	}
+	return out
+}
+
+func richText(r *widget.RichText) string {
+	var b strings.Builder
+	for _, s := range r.Segments {
+		b.WriteString(s.Textual())
+	}
+	return b.String()
+}
+
+func contains(list []string, want string) bool {
+	for _, s := range list {
+		if strings.Contains(s, want) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"switchboard/connectors"
+	"switchboard/storage"
+)
+
+func TestFirstRunExplainsAndOpensAddAccount(t *testing.T) {
+	h := newHarness(t)
+	if h.v.acctDlg == nil {
+		t.Fatal("an empty profile did not open the Add account dialog")
+	}
+	if h.v.chat.root.Objects[0] != h.v.chat.welcome {
+		t.Fatal("an empty profile does not show the welcome text")
+	}
+	if !strings.Contains(h.v.list.empty.Text, "Add an account") {
+		t.Fatalf("the conversation list says %q, want a hint to add an account", h.v.list.empty.Text)
+	}
+}
+
+func TestAddingAnAccountThroughTheForm(t *testing.T) {
+	h := newHarness(t)
+	h.v.showAccountDialog(nil)
+	d := h.v.acctDlg
+	d.network.SetSelected("UI Test")
+	test.Type(d.name, "Work")
+	test.Type(d.inputs["server"].(*widget.Entry), "chat.test:6697")
+	test.Type(d.inputs["nick"].(*widget.Entry), "ada")
+	test.Type(d.inputs["password"].(*widget.Entry), "s3cret-pw")
+	test.Type(d.inputs["join"].(*widget.Entry), "#team,#ops")
+
+	test.Tap(d.testBtn)
+	h.waitFor("the connection test result", func() bool { return strings.HasPrefix(d.result.Text, "Connected") })
+
+	test.Tap(d.saveBtn)
+	h.waitFor("the account in the sidebar", func() bool { return h.v.side.rows["Work"] != nil })
+	accts, err := h.core.Accounts(h.ctx)
+	if err != nil || len(accts) != 1 {
+		t.Fatalf("core accounts = %v, %v", accts, err)
+	}
+	a := accts[0]
+	if a.Network != "uitest" || a.Settings["server"] != "chat.test:6697" || a.Settings["nick"] != "ada" || a.Settings["join"] != "#team,#ops" {
+		t.Fatalf("stored settings %+v", a)
+	}
+	if _, leaked := a.Settings["password"]; leaked {
+		t.Fatal("the password was stored as a setting")
+	}
+	if a.Settings["tls"] != "true" {
+		t.Fatalf("the check box default was not kept: tls=%q", a.Settings["tls"])
+	}
+	h.waitFor("the account online in the sidebar", func() bool {
+		r := h.v.side.rows["Work"]
+		return r != nil && r.st.State == "online"
+	})
+}
+
+func TestConnectionTestShowsTheServersRefusal(t *testing.T) {
+	h := newHarness(t)
+	h.v.showAccountDialog(nil)
+	d := h.v.acctDlg
+	d.network.SetSelected("UI Test")
+	test.Type(d.name, "Bad")
+	test.Type(d.inputs["server"].(*widget.Entry), "refuse.test:6697")
+	test.Type(d.inputs["nick"].(*widget.Entry), "ada")
+	test.Tap(d.testBtn)
+	h.waitFor("the failure", func() bool { return strings.HasPrefix(d.result.Text, "Connection failed") })
+	if !strings.Contains(d.result.Text, "Password incorrect") {
+		t.Fatalf("result %q lacks the server's words", d.result.Text)
+	}
+	// A malformed host:port never reaches the core.
+	d.inputs["server"].(*widget.Entry).SetText("no-port")
+	test.Tap(d.saveBtn)
+	h.settle()
+	if !strings.Contains(d.result.Text, "host:port") {
+		t.Fatalf("result %q does not explain the bad server", d.result.Text)
+	}
+	if accts, _ := h.core.Accounts(h.ctx); len(accts) != 0 {
+		t.Fatalf("an invalid form was saved: %+v", accts)
+	}
+}
+
+func TestArrivingMessageAppearsInListAndConversation(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "#team", "maria", "standup moved to 10:30, see https://example.org/agenda", true))
+	h.waitFor("#team in the list", func() bool { _, ok := h.convByTitle("#team"); return ok })
+	it := h.visibleConvItem("#team")
+	if it == nil {
+		t.Fatal("#team is listed but not rendered")
+	}
+	if !strings.Contains(it.snippet.Text, "maria: standup moved") || !it.title.TextStyle.Bold {
+		t.Fatalf("row shows %q (bold %v), want maria's snippet in bold", it.snippet.Text, it.title.TextStyle.Bold)
+	}
+	h.tapConversation("#team")
+	h.waitFor("the message in the conversation", func() bool { return contains(h.renderedMessages(), "standup moved to 10:30") })
+
+	// While open, new messages append live.
+	fc.push(inbound("Work", "#team", "maria", "also: bring coffee", true))
+	h.waitFor("the live message", func() bool { return contains(h.renderedMessages(), "bring coffee") })
+
+	// The link is a hyperlink, and only http/https become links.
+	var link *widget.HyperlinkSegment
+	for _, o := range test.LaidOutObjects(h.v.chat.list) {
+		if mi, ok := o.(*msgItem); ok {
+			for _, s := range mi.body.Segments {
+				if l, ok := s.(*widget.HyperlinkSegment); ok {
+					link = l
+				}
+			}
+		}
+	}
+	if link == nil || link.URL.String() != "https://example.org/agenda" {
+		t.Fatalf("link segment = %+v", link)
+	}
+}
+
+func TestTypingAndPressingEnterSends(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "jordan", "jordan", "is the invoice ready?", false))
+	h.waitFor("jordan listed", func() bool { _, ok := h.convByTitle("jordan"); return ok })
+	h.tapConversation("jordan")
+	h.waitFor("the composer enabled", func() bool { return !h.v.chat.composer.Disabled() })
+
+	comp := h.v.chat.composer
+	comp.shift = func() bool { return true }
+	test.Type(comp, "first line")
+	comp.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Type(comp, "second line")
+	if comp.Text != "first line\nsecond line" {
+		t.Fatalf("Shift+Enter: composer holds %q, want two lines", comp.Text)
+	}
+	if len(fakes.sentTexts()) != 0 && contains(fakes.sentTexts(), "first line") {
+		t.Fatal("Shift+Enter sent the message")
+	}
+	comp.shift = func() bool { return false }
+	comp.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if comp.Text != "" {
+		t.Fatalf("after Enter the composer still holds %q", comp.Text)
+	}
+	h.waitFor("the message at the network", func() bool { return contains(fakes.sentTexts(), "first line\nsecond line") })
+	h.waitFor("the sent message shown as sent", func() bool {
+		for _, m := range h.v.chat.msgs {
+			if m.Text == "first line\nsecond line" && m.Direction == storage.Out && m.SendState == storage.SendSent {
+				return true
+			}
+		}
+		return false
+	})
+	if !contains(h.renderedMessages(), "second line") {
+		t.Fatal("the sent message is not drawn")
+	}
+}
+
+func TestFailedMessageCanBeRetried(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "kim", "kim", "ping", false))
+	h.waitFor("kim listed", func() bool { _, ok := h.convByTitle("kim"); return ok })
+	h.tapConversation("kim")
+	fakes.mu.Lock()
+	fakes.fail["will fail once"] = true
+	fakes.mu.Unlock()
+	test.Type(h.v.chat.composer, "will fail once")
+	h.v.chat.composer.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	var failed *msgItem
+	h.waitFor("the failed state with a Retry button", func() bool {
+		for _, o := range test.LaidOutObjects(h.v.chat.list) {
+			if mi, ok := o.(*msgItem); ok && mi.msg.SendState == storage.SendFailed && mi.Visible() {
+				failed = mi
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(failed.when.Text, "not sent") {
+		t.Fatalf("failed message header %q", failed.when.Text)
+	}
+	fakes.mu.Lock()
+	delete(fakes.fail, "will fail once")
+	fakes.mu.Unlock()
+	test.Tap(failed.retry)
+	h.waitFor("the retried message at the network", func() bool { return contains(fakes.sentTexts(), "will fail once") })
+}
+
+func TestUnreadCountsFallWhenConversationIsOpened(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	for _, txt := range []string{"one", "two", "three"} {
+		fc.push(inbound("Work", "sam", "sam", txt, false))
+	}
+	fc.push(inbound("Work", "lee", "lee", "hello", false))
+	h.waitFor("4 unread", func() bool { return h.v.counts.unread == 4 })
+	h.waitFor("the account badge", func() bool { return h.v.side.rows["Work"].badge.text.Text == "4" })
+	if it := h.visibleConvItem("sam"); it == nil || it.badge.text.Text != "3" {
+		t.Fatalf("sam's row badge wrong: %+v", it)
+	}
+	h.tapConversation("sam")
+	h.waitFor("unread down to 1", func() bool { return h.v.counts.unread == 1 })
+	h.waitFor("sam's badge gone", func() bool { it := h.visibleConvItem("sam"); return it != nil && !it.badge.Visible() })
+	h.waitFor("the account badge at 1", func() bool { return h.v.side.rows["Work"].badge.text.Text == "1" })
+	if n, _ := h.core.UnreadTotal(h.ctx); n != 1 {
+		t.Fatalf("core unread total %d, want 1", n)
+	}
+	if h.win.Title() != "Switchboard (1)" {
+		t.Fatalf("window title %q", h.win.Title())
+	}
+}
+
+func TestNotificationForMessageInAnotherConversation(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "ann", "ann", "open this", false))
+	h.waitFor("ann listed", func() bool { _, ok := h.convByTitle("ann"); return ok })
+	h.tapConversation("ann")
+	test.AssertNotificationSent(t, fyne.NewNotification("bob", "are you there?"), func() {
+		fc.push(inbound("Work", "bob", "bob", "are you there?", false))
+		h.waitFor("bob listed", func() bool { _, ok := h.convByTitle("bob"); return ok })
+	})
+	// The open conversation does not notify.
+	test.AssertNotificationSent(t, nil, func() {
+		fc.push(inbound("Work", "ann", "ann", "still here", false))
+		h.waitFor("ann's message", func() bool { return contains(h.renderedMessages(), "still here") })
+	})
+}
+
+func TestSearchOpensTheRightConversationAtTheMessage(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "#team", "maria", "lunch at noon", true))
+	fc.push(inbound("Work", "jordan", "jordan", "the invoice number is 4711", false))
+	fc.push(inbound("Work", "#team", "maria", "coffee later", true))
+	h.waitFor("both listed", func() bool {
+		_, a := h.convByTitle("#team")
+		_, b := h.convByTitle("jordan")
+		return a && b
+	})
+	h.v.showSearch()
+	s := h.v.searchDlg
+	test.Type(s.entry, "invo")
+	s.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.waitFor("search results", func() bool { return len(s.rows) == 2 })
+	if !s.rows[0].header || s.rows[0].hit.ConvTitle != "jordan" || s.rows[1].hit.Text != "the invoice number is 4711" {
+		t.Fatalf("results %+v", s.rows)
+	}
+	var hit *infoRow
+	for _, o := range test.LaidOutObjects(s.list) {
+		if r, ok := o.(*infoRow); ok && r.title.Text == "the invoice number is 4711" {
+			hit = r
+		}
+	}
+	if hit == nil {
+		t.Fatal("the hit is not rendered")
+	}
+	test.Tap(hit.tap)
+	h.settle()
+	jordan, _ := h.convByTitle("jordan")
+	h.waitFor("jordan open", func() bool { return h.v.chat.open == jordan.Row && len(h.v.chat.msgs) > 0 })
+	if h.v.chat.highlight != s.rows[1].hit.Row {
+		t.Fatalf("highlighted message %d, want %d", h.v.chat.highlight, s.rows[1].hit.Row)
+	}
+}
+
+func TestQuickSwitcherOpensTheConversation(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "#general", "ann", "hi all", true))
+	fc.push(inbound("Work", "bobby", "bobby", "yo", false))
+	h.waitFor("both listed", func() bool { return len(h.v.list.convs) == 2 })
+	h.v.showSwitcher()
+	sw := h.v.switchDlg
+	h.settle()
+	test.Type(sw.entry, "BOB")
+	if len(sw.matches) != 1 || sw.matches[0].Title != "bobby" {
+		t.Fatalf("matches %+v", sw.matches)
+	}
+	sw.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.settle()
+	bobby, _ := h.convByTitle("bobby")
+	if h.v.chat.open != bobby.Row {
+		t.Fatalf("open conversation %d, want bobby (%d)", h.v.chat.open, bobby.Row)
+	}
+}
+
+func TestRequestFromBrandCanBeAccepted(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(connectors.ContactUpdated{Account: "Work", Contact: connectors.Contact{Handle: "AcmeDeals", Kind: connectors.KindBrand,
+		Evidence: []string{"uitest: business account"}}})
+	fc.push(inbound("Work", "AcmeDeals", "AcmeDeals", "50% off everything today!", false))
+	h.waitFor("a request counted", func() bool { return h.v.counts.requests == 1 })
+	if h.v.counts.unread != 0 {
+		t.Fatalf("a held message counts as unread (%d)", h.v.counts.unread)
+	}
+	if _, ok := h.convByTitle("AcmeDeals"); ok {
+		t.Fatal("the held conversation is in the inbox")
+	}
+	test.Tap(h.v.side.filters["requests"].row)
+	h.waitFor("AcmeDeals under Requests", func() bool { _, ok := h.convByTitle("AcmeDeals"); return ok })
+	h.tapConversation("AcmeDeals")
+	h.waitFor("the request panel", func() bool { return h.v.chat.request.root.Visible() })
+	rp := h.v.chat.request
+	if !strings.Contains(rp.reason.Text, "AcmeDeals") || rp.handle != "AcmeDeals" {
+		t.Fatalf("request panel: %q (handle %q)", rp.reason.Text, rp.handle)
+	}
+	test.Tap(rp.accept)
+	f := h.v.acceptDlg
+	f.choice.SetSelected("Subscribe")
+	f.scopes.SetSelected([]string{"offers"})
+	test.Tap(f.ok)
+	h.waitFor("requests empty", func() bool { return h.v.counts.requests == 0 })
+	test.Tap(h.v.side.filters["all"].row)
+	h.waitFor("AcmeDeals in the inbox", func() bool { _, ok := h.convByTitle("AcmeDeals"); return ok })
+	es, err := h.core.Ledger(context.Background(), "Work", "AcmeDeals")
+	if err != nil || len(es) == 0 {
+		t.Fatalf("ledger %v, %v", es, err)
+	}
+	last := es[len(es)-1]
+	if last.NewState != "subscribed" || last.How != "gui" || len(last.Scopes) != 1 || last.Scopes[0] != "offers" {
+		t.Fatalf("ledger entry %+v", last)
+	}
+}
+
+func TestBrandsViewChangesConsentAndShowsHistory(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(connectors.ContactUpdated{Account: "Work", Contact: connectors.Contact{Handle: "ShopBot", Kind: connectors.KindBrand}})
+	fc.push(inbound("Work", "ShopBot", "ShopBot", "new arrivals", false))
+	h.waitFor("a request", func() bool { return h.v.counts.requests == 1 })
+	test.Tap(h.v.side.filters["brands"].row)
+	b := h.v.brands
+	h.waitFor("ShopBot listed", func() bool { return len(b.brands) == 1 })
+	b.choose(0)
+	b.consent.SetSelected(consentBlocked)
+	test.Tap(b.apply)
+	h.waitFor("the ledger shows the block", func() bool {
+		return len(b.entries) > 0 && b.entries[0].NewState == "blocked" && b.entries[0].How == "gui"
+	})
+	h.waitFor("blocked counted", func() bool { return h.v.counts.blocked == 1 && h.v.counts.requests == 0 })
+}
+
+func TestOfflineAccountDisablesComposerWithReason(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "zoe", "zoe", "hi", false))
+	h.waitFor("zoe", func() bool { _, ok := h.convByTitle("zoe"); return ok })
+	h.tapConversation("zoe")
+	fc.push(connectors.ConnectionState{Account: "Work", State: connectors.StateOffline, Reason: "connection reset by peer"})
+	h.waitFor("the composer disabled", func() bool { return h.v.chat.composer.Disabled() })
+	if !h.v.chat.offline.Visible() || !strings.Contains(h.v.chat.offline.Text, "connection reset by peer") {
+		t.Fatalf("offline note %q", h.v.chat.offline.Text)
+	}
+	if st := h.v.side.rows["Work"].status.Text; !strings.Contains(st, "Offline") {
+		t.Fatalf("sidebar status %q", st)
+	}
+}
