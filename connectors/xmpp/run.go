@@ -69,6 +69,7 @@ func (c *Connector) connect(ctx context.Context, cfg *config, pass string) (*tra
 	t, features, err := c.negotiate(ctx, conn, cfg, pass)
 	if err != nil {
 		conn.Close()
+		c.noteRedirect(err)
 		return nil, nil, err
 	}
 	return t, features, nil
@@ -91,7 +92,7 @@ func (c *Connector) negotiate(ctx context.Context, conn net.Conn, cfg *config, p
 	}
 	if !t.tls {
 		switch {
-		case features.Child(nsTLS, "starttls") != nil:
+		case features.Child(nsTLS, "starttls") != nil && !(c.noStartTLS && !cfg.requireTLS):
 			if err := t.startTLS(ctx, cfg.tls); err != nil {
 				return nil, nil, err
 			}
@@ -140,6 +141,7 @@ func (c *Connector) establish(t *transport, cfg *config, features *Element) (jid
 			c.ack(h)
 		}
 		if reply.Name.Local == "resumed" {
+			c.resumes.Add(1)
 			return prevJID, true, true, c.takeUnacked(true), nil
 		}
 	}
@@ -198,15 +200,27 @@ func (c *Connector) takeUnacked(resumed bool) []queued {
 // are kept; after a dropped connection everything is kept for resumption.
 func (c *Connector) afterSession(graceful bool, readErr error) {
 	var se *StreamError
-	if errors.As(readErr, &se) && se.Condition == "see-other-host" && se.OtherHost != "" {
-		c.mu.Lock()
-		c.redirect = se.OtherHost
-		c.mu.Unlock()
-	}
+	errors.As(readErr, &se)
+	c.noteRedirect(readErr)
 	if graceful || se != nil {
 		c.smMu.Lock()
 		c.sm.id = ""
 		c.smMu.Unlock()
+	}
+}
+
+// noteRedirect remembers a see-other-host target for the next Run. The
+// certificate is still verified for the account's domain there.
+func (c *Connector) noteRedirect(err error) {
+	var se *StreamError
+	if errors.As(err, &se) && se.Condition == "see-other-host" && se.OtherHost != "" {
+		host := se.OtherHost
+		if _, _, err := net.SplitHostPort(host); err != nil {
+			host = net.JoinHostPort(strings.Trim(host, "[]"), "5222")
+		}
+		c.mu.Lock()
+		c.redirect = host
+		c.mu.Unlock()
 	}
 }
 

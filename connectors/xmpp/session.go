@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"switchboard/connectors"
 )
@@ -117,7 +119,12 @@ func (s *session) iq(ctx context.Context, iq *Element) (*Element, error) {
 	if err := s.send(iq); err != nil {
 		return nil, err
 	}
+	limit := s.c.iqTimeout()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
 	select {
+	case <-timer.C:
+		return nil, fmt.Errorf("xmpp: no answer from the server for %s; the connection is dead", limit)
 	case res := <-p.ch:
 		if res.Get("type") == "error" {
 			return nil, parseStanzaError(res)

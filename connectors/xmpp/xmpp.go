@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/connectors"
@@ -42,7 +43,9 @@ type Connector struct {
 	pingInterval time.Duration
 	pingTimeout  time.Duration
 	stanzaLimit  int
-	forceMech    string // use only this SASL mechanism
+	forceMech    string       // use only this SASL mechanism
+	noStartTLS   bool         // with tls=false: do not upgrade even if offered
+	resumes      atomic.Int32 // XEP-0198 resumptions so far
 
 	resource string // chosen once, so resumption and carbons see one device
 
@@ -141,6 +144,13 @@ func (c *Connector) pingEvery() (time.Duration, time.Duration) {
 		to = 30 * time.Second
 	}
 	return iv, to
+}
+
+// iqTimeout bounds the wait for any answer from the server; a silent
+// server means a dead link.
+func (c *Connector) iqTimeout() time.Duration {
+	_, to := c.pingEvery()
+	return max(2*to, 5*time.Second)
 }
 
 // dialer opens the TCP connection (tests replace it to cut connections).

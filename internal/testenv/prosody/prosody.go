@@ -41,6 +41,9 @@ type Config struct {
 	PasswordHash string
 	// NoSmacks disables XEP-0198 stream management.
 	NoSmacks bool
+	// AllowPlaintext lets clients log in without TLS (SCRAM only), so a
+	// test can tamper with the bytes of a live stream.
+	AllowPlaintext bool
 }
 
 // Server is one running (or killed) Prosody instance.
@@ -136,7 +139,7 @@ interfaces = { "127.0.0.1" }
 c2s_ports = { %[5]d }
 c2s_direct_tls_ports = { %[6]d }
 s2s_ports = {}
-c2s_require_encryption = true
+c2s_require_encryption = %[14]v
 allow_unencrypted_plain_auth = false
 authentication = "internal_hashed"
 password_hash = %[7]q
@@ -165,7 +168,7 @@ Component %[13]q "muc"
 `, filepath.Join(d, "prosody.pid"), filepath.Join(d, "data"),
 		filepath.Join(d, "prosody.log"), filepath.Join(d, "prosody.err"),
 		s.Port, s.TLSPort, s.cfg.PasswordHash, d,
-		filepath.Join(d, "cert.pem"), filepath.Join(d, "key.pem"), smacks, Domain, MUC)
+		filepath.Join(d, "cert.pem"), filepath.Join(d, "key.pem"), smacks, Domain, MUC, !s.cfg.AllowPlaintext)
 }
 
 // start launches prosody in the foreground and waits for both ports.
