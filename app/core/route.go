@@ -120,6 +120,7 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 		return nil
 	}
 	quiet := c.inQuietHours(ctx)
+	convs := map[int64]*storage.Conversation{} // looked up once per batch
 	var ups []Update
 	for i, r := range res {
 		if !r.Inserted {
@@ -128,8 +129,14 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 		m := storedMessage(ins[i], r)
 		u := Update{Kind: UpdMessage, Account: m.Account, ConvRow: r.ConvRow, Message: &m}
 		if live[i] && !quiet && m.Direction == storage.In && m.Hold == storage.Delivered {
-			conv, err := c.store.Conversation(ctx, r.ConvRow)
-			if err == nil && !conv.Muted {
+			conv, seen := convs[r.ConvRow]
+			if !seen {
+				if cv, err := c.store.Conversation(ctx, r.ConvRow); err == nil {
+					conv = &cv
+				}
+				convs[r.ConvRow] = conv
+			}
+			if conv != nil && !conv.Muted {
 				u.Notify = true
 				u.Title = conv.Title
 			}
