@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -104,6 +105,11 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 	if err != nil {
 		lk.Close()
 		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	if st.Mode() == storage.ModePassphrase {
+		// Argon2id just used 64 MiB to unwrap the key; hand it back to the
+		// OS now rather than carrying it for the life of the process.
+		debug.FreeOSMemory()
 	}
 	sec, err := newSecrets(st, opt.Keyring)
 	if err != nil {
