@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+		"unicode"
 )
 
 // DefaultStanzaLimit is the largest stanza (in bytes on the wire) the
@@ -97,12 +97,24 @@ func (r *Reader) token() (xml.Token, error) {
 			return nil, io.EOF
 		}
 		var se *xml.SyntaxError
+		if errors.As(err, &se) && se.Msg == "unexpected EOF" {
+			return nil, fmt.Errorf("xmpp: the connection closed mid-stream: %w", io.ErrUnexpectedEOF)
+		}
 		if errors.As(err, &se) {
 			return nil, fmt.Errorf("xmpp: malformed XML from server: %w", err)
 		}
 		return nil, err
 	}
 	switch t := tok.(type) {
+	case xml.StartElement:
+		if !validName(t.Name.Local) {
+			return nil, fmt.Errorf("xmpp: malformed XML from server: invalid element name %q", t.Name.Local)
+		}
+		for _, a := range t.Attr {
+			if !validName(a.Name.Local) {
+				return nil, fmt.Errorf("xmpp: malformed XML from server: invalid attribute name %q", a.Name.Local)
+			}
+		}
 	case xml.Directive:
 		return nil, ErrRestrictedXML
 	case xml.Comment:
@@ -167,8 +179,7 @@ func (r *Reader) Next() (*Element, error) {
 func (r *Reader) element(start xml.StartElement) (*Element, error) {
 	root := &Element{Name: start.Name, Attr: cleanAttrs(start.Attr)}
 	stack := []*Element{root}
-	var text []strings.Builder
-	text = append(text, strings.Builder{})
+	text := [][]byte{nil} // character data per open element
 	for len(stack) > 0 {
 		tok, err := r.token()
 		if err != nil {
@@ -183,14 +194,14 @@ func (r *Reader) element(start xml.StartElement) (*Element, error) {
 			top := stack[len(stack)-1]
 			top.Children = append(top.Children, child)
 			stack = append(stack, child)
-			text = append(text, strings.Builder{})
+			text = append(text, nil)
 		case xml.EndElement:
 			top := stack[len(stack)-1]
-			top.Text = text[len(text)-1].String()
+			top.Text = string(text[len(text)-1])
 			stack = stack[:len(stack)-1]
 			text = text[:len(text)-1]
 		case xml.CharData:
-			text[len(text)-1].Write(t)
+			text[len(text)-1] = append(text[len(text)-1], t...)
 		}
 	}
 	return root, nil
@@ -207,4 +218,21 @@ func cleanAttrs(in []xml.Attr) []xml.Attr {
 		out = append(out, a)
 	}
 	return out
+}
+
+// validName checks an XML local name (NCName), which encoding/xml does
+// not always enforce on attributes.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+		default:
+			return false
+		}
+	}
+	return true
 }
