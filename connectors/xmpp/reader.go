@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-		"unicode"
+	"unicode"
 )
 
 // DefaultStanzaLimit is the largest stanza (in bytes on the wire) the
