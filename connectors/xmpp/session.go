@@ -137,11 +137,13 @@ func (s *session) iq(ctx context.Context, iq *Element) (*Element, error) {
 	}
 }
 
-// readLoop reads and dispatches until the stream ends.
+// readLoop reads and dispatches until the stream ends. Stanzas that came
+// during negotiation (before stream management was enabled) are handled
+// first and not counted for XEP-0198.
 func (s *session) readLoop() {
 	defer close(s.done)
 	for _, el := range s.t.early {
-		s.dispatch(el)
+		s.dispatch(el, false)
 	}
 	s.t.early = nil
 	for {
@@ -150,20 +152,18 @@ func (s *session) readLoop() {
 			s.readErr = err
 			return
 		}
-		if !s.dispatch(el) {
-			return
-		}
+		s.dispatch(el, s.smOn)
 	}
 }
 
-// dispatch handles one top-level element; false ends the read loop.
-func (s *session) dispatch(el *Element) bool {
+// dispatch handles one top-level element; unknown ones are ignored.
+func (s *session) dispatch(el *Element, count bool) {
 	if el.Name.Space == nsSM {
 		s.handleSM(el)
-		return true
+		return
 	}
 	if !isStanza(el) {
-		return true // unknown nonza: ignored
+		return
 	}
 	switch el.Name.Local {
 	case "iq":
@@ -173,12 +173,11 @@ func (s *session) dispatch(el *Element) bool {
 	case "presence":
 		s.handlePresence(el)
 	}
-	if s.smOn {
+	if count {
 		s.c.smMu.Lock()
 		s.c.sm.inH++
 		s.c.smMu.Unlock()
 	}
-	return true
 }
 
 // handleSM answers ack requests and processes acks (XEP-0198).
