@@ -54,6 +54,36 @@ func (t *sealedTarget) openConv(conv int) (int, error) {
 
 func (t *sealedTarget) close() error { return t.s.Close() }
 
+// timeLists measures the unified conversation list: the newest 50 (p50
+// over pages and filters) and the whole list of 10k conversations.
+func (t *sealedTarget) timeLists(b *testing.B) (p50, all time.Duration) {
+	ctx := context.Background()
+	var ds []time.Duration
+	for i := range 100 {
+		q := ConvQuery{Filter: []Filter{FilterAll, FilterUnread, FilterAwaiting}[i%3], Limit: 50, Offset: (i % 10) * 50}
+		best := time.Hour
+		for range 3 {
+			st := time.Now()
+			cs, err := t.s.ListConversations(ctx, q)
+			if err != nil || len(cs) == 0 {
+				b.Fatalf("list %+v: %d %v", q, len(cs), err)
+			}
+			best = min(best, time.Since(st))
+		}
+		ds = append(ds, best)
+	}
+	all = time.Hour
+	for range 3 {
+		st := time.Now()
+		cs, err := t.s.ListConversations(ctx, ConvQuery{Filter: FilterAll})
+		if err != nil || len(cs) < 9000 {
+			b.Fatalf("list all: %d %v", len(cs), err)
+		}
+		all = min(all, time.Since(st))
+	}
+	return percentile(ds, 0.5), all
+}
+
 // resolve looks up conversation rows ahead of timing (the GUI has them
 // from the conversation list).
 func (t *sealedTarget) resolve(convs []int) error {
@@ -71,6 +101,7 @@ func (t *sealedTarget) resolve(convs []int) error {
 type benchResult struct {
 	importRate                 float64
 	importCPU                  time.Duration // CPU time per message (all goroutines)
+	list50P50, listAll         time.Duration // sealed only: unified list, newest 50 / all 10k
 	wordP50, wordP95           time.Duration
 	prefixP50, prefixP95       time.Duration
 	openP50                    time.Duration
@@ -194,6 +225,7 @@ func measure(b *testing.B, t benchTarget, src string, msgs int, dir string, reop
 		if err := st.resolve(convs); err != nil {
 			b.Fatal(err)
 		}
+		r.list50P50, r.listAll = st.timeLists(b)
 	}
 	var ds []time.Duration
 	for _, c := range convs {
@@ -221,6 +253,10 @@ func report(b *testing.B, prefix string, r benchResult) {
 	b.ReportMetric(ms(r.prefixP95), prefix+"_prefix_p95_ms")
 	b.ReportMetric(ms(r.openP50), prefix+"_open_p50_ms")
 	b.ReportMetric(float64(r.size)/(1<<20), prefix+"_db_MB")
+	if r.list50P50 > 0 {
+		b.ReportMetric(ms(r.list50P50), prefix+"_list50_p50_ms")
+		b.ReportMetric(ms(r.listAll), prefix+"_list_all10k_ms")
+	}
 	b.Logf("%s: import %.0f msgs/s (%v CPU/msg), word p50 %v p95 %v (avg %.1f hits), prefix p50 %v p95 %v (avg %.1f hits), open p50 %v, db %.1f MB, peak RSS so far %.0f MB",
 		prefix, r.importRate, r.importCPU, r.wordP50, r.wordP95, r.wordHitsAvg, r.prefixP50, r.prefixP95, r.prefixHitsAvg, r.openP50,
 		float64(r.size)/(1<<20), r.peakRSSMB)

@@ -21,6 +21,11 @@ func TestNewProfileKeepsKeyInKeyringNotOnDisk(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o700 {
 		t.Fatalf("profile dir perms: %v %v", st.Mode(), err)
 	}
+	for _, f := range []string{profileFile, archiveFile, archiveFile + "-wal"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s perms: %v %v", f, st.Mode(), err)
+		}
+	}
 	raw, err := os.ReadFile(filepath.Join(dir, profileFile))
 	if err != nil {
 		t.Fatal(err)

@@ -1,57 +1,98 @@
 package storage
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"slices"
-	"sort"
 )
 
-// postingSource is one token's posting rows, read lazily.
+// postingSource is one token's postings, read lazily newest first: the
+// memory buffer, then posting rows in pages of pageRows (descending), and
+// single rows on demand when a candidate needs checking.
 type postingSource struct {
-	tok     int64
-	mem     []int64   // buffered rows (ascending; newest)
-	segs    []segMeta // posting rows, ascending by first
-	decoded map[int][]int64
-	total   int64
+	tok      int64
+	mem      []int64   // buffered rows (ascending; the newest messages)
+	rows     []segMeta // fetched rows, descending by first
+	complete bool      // every row of the token has been fetched
+	extra    []segMeta // rows fetched one by one for membership checks
+	est      float64   // estimated number of postings (for picking the driver)
 }
 
 type segMeta struct {
 	first, last, n int64
 	blob           []byte
+	ids            []int64 // decoded on first use
 }
 
-func (s *Store) loadSource(ctx context.Context, tok int64) (*postingSource, error) {
-	p := &postingSource{tok: tok, mem: s.index.get(tok), decoded: map[int][]int64{}}
-	p.total = int64(len(p.mem))
-	// Posting rows are small (≤ segMaxBytes) and read in one range scan;
-	// they are decoded only when the search reaches them.
-	rows, err := s.rdb.QueryContext(ctx, `SELECT first, last, n, ids FROM postings WHERE tok = ? ORDER BY first`, tok)
-	if err != nil {
-		return nil, fmt.Errorf("storage: search: %w", err)
+const pageRows = 16
+
+func (m *segMeta) decoded() ([]int64, error) {
+	if m.ids == nil {
+		ids, err := decodePostings(m.blob)
+		if err != nil {
+			return nil, err
+		}
+		m.ids = ids
 	}
+	return m.ids, nil
+}
+
+func scanSegs(rows *sql.Rows) ([]segMeta, error) {
 	defer rows.Close()
+	var out []segMeta
 	for rows.Next() {
 		var m segMeta
 		if err := rows.Scan(&m.first, &m.last, &m.n, &m.blob); err != nil {
-			return nil, fmt.Errorf("storage: search: %w", err)
+			return nil, err
 		}
-		p.segs = append(p.segs, m)
-		p.total += m.n
+		out = append(out, m)
 	}
-	return p, rows.Err()
+	return out, rows.Err()
 }
 
-func (s *Store) segment(p *postingSource, i int) ([]int64, error) {
-	if ids, ok := p.decoded[i]; ok {
-		return ids, nil
+// fetchPage reads the next page of older posting rows.
+func (s *Store) fetchPage(ctx context.Context, p *postingSource) error {
+	before := int64(math.MaxInt64)
+	if len(p.rows) > 0 {
+		before = p.rows[len(p.rows)-1].first
 	}
-	ids, err := decodePostings(p.segs[i].blob)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT first, last, n, ids FROM postings WHERE tok = ? AND first < ?
+		ORDER BY first DESC LIMIT ?`, p.tok, before, pageRows)
 	if err != nil {
+		return fmt.Errorf("storage: search: %w", err)
+	}
+	segs, err := scanSegs(rows)
+	if err != nil {
+		return fmt.Errorf("storage: search: %w", err)
+	}
+	p.rows = append(p.rows, segs...)
+	p.complete = len(segs) < pageRows
+	return nil
+}
+
+func (s *Store) loadSource(ctx context.Context, tok int64) (*postingSource, error) {
+	p := &postingSource{tok: tok, mem: s.index.get(tok)}
+	if err := s.fetchPage(ctx, p); err != nil {
 		return nil, err
 	}
-	p.decoded[i] = ids
-	return ids, nil
+	return p, nil
+}
+
+// estimate guesses a token's posting count from its first page, scaling
+// by the share of the ID space the page covers.
+func (p *postingSource) estimate(newest int64) {
+	sum := int64(len(p.mem))
+	for _, r := range p.rows {
+		sum += r.n
+	}
+	p.est = float64(sum)
+	if !p.complete && len(p.rows) > 0 {
+		covered := max(newest-p.rows[len(p.rows)-1].first, 1)
+		p.est *= float64(newest) / float64(covered)
+	}
 }
 
 // contains reports whether the token's postings include message id.
@@ -59,13 +100,32 @@ func (s *Store) contains(ctx context.Context, p *postingSource, id int64) (bool,
 	if _, ok := slices.BinarySearch(p.mem, id); ok {
 		return true, nil
 	}
-	// Rows are disjoint ranges ascending by first (a flush racing with the
-	// search can briefly duplicate memory rows, never split a row).
-	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].first > id }) - 1
-	if i < 0 || p.segs[i].last < id {
-		return false, nil
+	seg := findSeg(p.rows, id)
+	if seg == nil {
+		seg = findSeg(p.extra, id)
 	}
-	ids, err := s.segment(p, i)
+	if seg == nil {
+		// Rows are disjoint: fetched pages cover every row newer than the
+		// oldest one fetched.
+		if p.complete || (len(p.rows) > 0 && id >= p.rows[len(p.rows)-1].first) {
+			return false, nil
+		}
+		rows, err := s.rdb.QueryContext(ctx, `SELECT first, last, n, ids FROM postings WHERE tok = ? AND first <= ?
+			ORDER BY first DESC LIMIT 1`, p.tok, id)
+		if err != nil {
+			return false, fmt.Errorf("storage: search: %w", err)
+		}
+		segs, err := scanSegs(rows)
+		if err != nil {
+			return false, fmt.Errorf("storage: search: %w", err)
+		}
+		if len(segs) == 0 || segs[0].last < id {
+			return false, nil
+		}
+		p.extra = append(p.extra, segs[0])
+		seg = &p.extra[len(p.extra)-1]
+	}
+	ids, err := seg.decoded()
 	if err != nil {
 		return false, err
 	}
@@ -73,10 +133,31 @@ func (s *Store) contains(ctx context.Context, p *postingSource, id int64) (bool,
 	return ok, nil
 }
 
+func findSeg(segs []segMeta, id int64) *segMeta {
+	for i := range segs {
+		if segs[i].first <= id && id <= segs[i].last {
+			return &segs[i]
+		}
+	}
+	return nil
+}
+
 // candidates yields message rows containing every token, newest first,
 // calling yield with chunks until it returns false.
 func (s *Store) candidates(ctx context.Context, srcs []*postingSource, chunkSize int, yield func([]int64) (bool, error)) error {
-	slices.SortFunc(srcs, func(a, b *postingSource) int { return int(min(max(a.total-b.total, -1), 1)) })
+	var newest int64
+	for _, p := range srcs {
+		if len(p.mem) > 0 {
+			newest = max(newest, p.mem[len(p.mem)-1])
+		}
+		if len(p.rows) > 0 {
+			newest = max(newest, p.rows[0].last)
+		}
+	}
+	for _, p := range srcs {
+		p.estimate(newest)
+	}
+	slices.SortFunc(srcs, func(a, b *postingSource) int { return cmp.Compare(a.est, b.est) })
 	driver, others := srcs[0], srcs[1:]
 	var chunk []int64
 	seen := map[int64]bool{}
@@ -113,9 +194,17 @@ func (s *Store) candidates(ctx context.Context, srcs []*postingSource, chunkSize
 		return true, nil
 	}
 	more, err := emit(driver.mem)
-	for i := len(driver.segs) - 1; more && err == nil && i >= 0; i-- {
+	for i := 0; more && err == nil; i++ {
+		if i == len(driver.rows) {
+			if driver.complete {
+				break
+			}
+			if err = s.fetchPage(ctx, driver); err != nil || i == len(driver.rows) {
+				break
+			}
+		}
 		var ids []int64
-		if ids, err = s.segment(driver, i); err == nil {
+		if ids, err = driver.rows[i].decoded(); err == nil {
 			more, err = emit(ids)
 		}
 	}
@@ -149,7 +238,7 @@ func (s *Store) Search(ctx context.Context, query string, limit, offset int) ([]
 			if err != nil {
 				return nil, err
 			}
-			if p.total == 0 {
+			if len(p.mem) == 0 && len(p.rows) == 0 {
 				return nil, nil
 			}
 			srcs = append(srcs, p)

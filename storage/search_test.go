@@ -172,3 +172,36 @@ func TestTokensOfWordsAndCJK(t *testing.T) {
 		t.Fatalf("tokens %q", strings.Join(got, ","))
 	}
 }
+
+func TestSearchAcrossManyPostingRows(t *testing.T) {
+	s, dir := openTest(t)
+	n := 0
+	for round := range 40 {
+		var in []MessageIn
+		for i := range 300 {
+			text := fmt.Sprintf("common chatter %d", n)
+			if round == 2 && i == 7 {
+				text = "common needle from long ago"
+			}
+			in = append(in, msg("a", fmt.Sprintf("c%d", i%9), fmt.Sprint(n), "bob", text, n))
+			n++
+		}
+		put(t, s, in...)
+		s = reopen(t, s, dir) // each close writes a bulk posting row per token
+	}
+	var rows int
+	s.rdb.QueryRow("SELECT count(*) FROM postings WHERE tok = ?", s.tags.words.tag("common")).Scan(&rows)
+	if rows < 2*pageRows {
+		t.Fatalf("only %d posting rows for the common word; the test needs many", rows)
+	}
+	if got := searchTexts(t, s, "common needle"); got != "common needle from long ago" {
+		t.Fatalf("rare AND common: %q", got)
+	}
+	if got := searchTexts(t, s, "needle common"); got != "common needle from long ago" {
+		t.Fatalf("common AND rare: %q", got)
+	}
+	hits, err := s.Search(context.Background(), "common", 50, 11950)
+	if err != nil || len(hits) != 50 || hits[49].Text != "common chatter 0" {
+		t.Fatalf("oldest page of the common word: %d hits, %v", len(hits), err)
+	}
+}

@@ -169,6 +169,13 @@ func (s *Store) openDB(ctx context.Context, prof *profile) error {
 		if err := checkHeader(path); err != nil {
 			return err
 		}
+	} else {
+		// Create the file owner-only; SQLite gives -wal/-shm the same mode.
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return fmt.Errorf("storage: create archive: %w", err)
+		}
+		f.Close()
 	}
 	s.wdb = sql.OpenDB(newConnector(path, "journal_mode=WAL", "synchronous=NORMAL",
 		"cache_size=-65536", "temp_store=MEMORY", "foreign_keys=OFF"))
