@@ -224,10 +224,25 @@ func (s *session) handleState(m Message, now time.Time) {
 
 func (s *session) onError(m Message) error {
 	reason := m.Last()
-	if !s.registered() && strings.Contains(strings.ToLower(reason), "password") {
+	if !s.registered() && refusesAccess(reason) {
 		return &connectors.AuthError{Reason: reason}
 	}
 	return fmt.Errorf("irc: server closed the link: %s", reason)
+}
+
+// refusesAccess: an ERROR before registration that refuses the connection
+// itself, which reconnecting will not change: a bad server password
+// (ngIRCd "Access denied: Bad password?"), or no connect block that
+// admits us, which is how InspIRCd answers a wrong or missing PASS
+// ("Access denied by configuration").
+func refusesAccess(reason string) bool {
+	r := strings.ToLower(reason)
+	for _, w := range []string{"password", "access denied", "not authorised", "not authorized"} {
+		if strings.Contains(r, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *session) onCap(m Message) {

@@ -93,6 +93,34 @@ func TestSASLFailureIsAnAuthError(t *testing.T) {
 	}
 }
 
+func TestRefusedConnectionBeforeWelcomeIsAnAuthError(t *testing.T) {
+	for _, reason := range []string{
+		"Closing link: (alice@127.0.0.1) [Access denied by configuration]", // InspIRCd, wrong or missing PASS
+		"Access denied: Bad password?",                                     // ngIRCd
+		"You are not authorised to use this server",
+	} {
+		s := newSession(sessionConfig{Account: "a", Nick: "alice", Password: "bad"})
+		s.start()
+		must(t, feed(t, s, ":srv CAP * LS :multi-prefix"))
+		err := feed(t, s, "ERROR :"+reason)
+		var auth *connectors.AuthError
+		if !errors.As(err, &auth) || auth.Reason != reason {
+			t.Errorf("ERROR %q: err = %v, want an AuthError with the server's words", reason, err)
+		}
+	}
+	s := registeredSession(t)
+	err := feed(t, s, "ERROR :Closing link: (me@host) [Ping timeout: 120 seconds]")
+	var auth *connectors.AuthError
+	if err == nil || errors.As(err, &auth) {
+		t.Fatalf("a ping timeout after registration: err = %v, want a plain error (the core retries)", err)
+	}
+	s = newSession(sessionConfig{Account: "a", Nick: "alice"})
+	s.start()
+	if err := feed(t, s, "ERROR :Closing link: (alice@127.0.0.1) [Registration timeout]"); err == nil || errors.As(err, &auth) {
+		t.Fatalf("a registration timeout: err = %v, want a plain error", err)
+	}
+}
+
 func TestPasswordGoesToPASSWhenSASLIsNotOffered(t *testing.T) {
 	s := newSession(sessionConfig{Account: "a", Nick: "alice", Password: "pw"})
 	s.start()
