@@ -33,6 +33,7 @@ type session struct {
 	labelSeq int
 	labels   map[string]*pendingSend // in-flight labelled sends by label
 	fifo     []*pendingSend          // echo-message without labeled-response
+	confirms []*pendingSend          // without echo-message: sends awaiting their PONG (session_send.go)
 	whoised  map[string]bool
 	bots     map[string]bool
 	idSeen   map[string]int
@@ -136,6 +137,8 @@ func (s *session) handle(m Message, now time.Time) error {
 	switch m.Command {
 	case "PING":
 		s.out = append(s.out, Message{Command: "PONG", Params: m.Params})
+	case "PONG":
+		s.onPong(m)
 	case "ERROR":
 		return s.onError(m)
 	case "CAP":

@@ -209,15 +209,23 @@ func (s *session) onTargetError(m Message) {
 	if m.Tags["label"] != "" || m.Tags["batch"] != "" {
 		return // answered through the label
 	}
-	for i, p := range s.fifo {
+	s.fifo = s.failFirst(s.fifo, target, m.Last())
+	s.confirms = s.failFirst(s.confirms, target, m.Last())
+}
+
+// failFirst fails the oldest unresolved send to target in list and returns
+// the list without it.
+func (s *session) failFirst(list []*pendingSend, target, reason string) []*pendingSend {
+	for i, p := range list {
 		if s.fold(p.target) == s.fold(target) && !p.resolved {
-			s.fifo = append(s.fifo[:i], s.fifo[i+1:]...)
+			p.resolved = true
 			if p.token != 0 {
-				s.sends = append(s.sends, sendDone{token: p.token, err: &serverError{m.Last()}})
+				s.sends = append(s.sends, sendDone{token: p.token, err: &serverError{reason}})
 			}
-			return
+			return append(list[:i], list[i+1:]...)
 		}
 	}
+	return list
 }
 
 // serverError carries a server's refusal in its own words.

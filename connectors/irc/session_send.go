@@ -72,9 +72,43 @@ func (s *session) prepareSend(o connectors.Outgoing, token int, now time.Time) (
 		s.out = append(s.out, m)
 	}
 	if !echo {
-		s.sends = append(s.sends, sendDone{token: token, remoteID: fallbackID})
+		s.awaitConfirm(target, token)
 	}
 	return fallbackID, nil
+}
+
+// confirmPrefix marks the PING that follows a send on a server without
+// echo-message: the server handles lines in order, so a refusal (401 No
+// such nick, 404) arrives before the PONG, and the PONG means the lines
+// went through.
+const confirmPrefix = "sbsent"
+
+// awaitConfirm queues that PING; the send is resolved by its PONG
+// (onPong) or failed by a refusal for the target (onTargetError).
+func (s *session) awaitConfirm(target string, token int) {
+	if len(s.confirms) >= maxFIFO { // PONGs that never came: forget the oldest
+		s.confirms = s.confirms[1:]
+	}
+	s.confirms = append(s.confirms, &pendingSend{token: token, target: target})
+	s.send("PING", confirmPrefix+strconv.Itoa(token))
+}
+
+// onPong resolves the send a confirmation PING was queued for.
+func (s *session) onPong(m Message) {
+	tok, ok := strings.CutPrefix(m.Last(), confirmPrefix)
+	if !ok {
+		return
+	}
+	for i, p := range s.confirms {
+		if strconv.Itoa(p.token) == tok {
+			s.confirms = append(s.confirms[:i], s.confirms[i+1:]...)
+			if !p.resolved {
+				p.resolved = true
+				s.sends = append(s.sends, sendDone{token: p.token}) // the link names it with the fallback ID
+			}
+			return
+		}
+	}
 }
 
 // textBudget is how many bytes of text fit in one PRIVMSG as the server

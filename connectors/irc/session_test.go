@@ -332,3 +332,23 @@ func TestRepliesCarryTheDraftReplyTag(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+func TestSendWithoutEchoIsConfirmedByPongOrFailedByRefusal(t *testing.T) {
+	s := registeredSession(t) // no echo-message: a plain RFC 2812 server
+	_, err := s.prepareSend(connectors.Outgoing{Conversation: queryRef("bob"), Text: "hi"}, 1, t0)
+	must(t, err)
+	_, err = s.prepareSend(connectors.Outgoing{Conversation: queryRef("ghost"), Text: "anyone?"}, 2, t0)
+	must(t, err)
+	expectOut(t, s, "PRIVMSG bob hi", "PING sbsent1", "PRIVMSG ghost anyone?", "PING sbsent2")
+	if len(s.sends) != 0 {
+		t.Fatalf("sends resolved before the server answered: %+v", s.sends)
+	}
+	must(t, feed(t, s, ":srv PONG srv sbsent1", ":srv 401 me ghost :No such nick/channel", ":srv PONG srv sbsent2"))
+	if len(s.sends) != 2 || s.sends[0] != (sendDone{token: 1}) || s.sends[1].token != 2 || s.sends[1].err == nil ||
+		!strings.Contains(s.sends[1].err.Error(), "No such nick") {
+		t.Fatalf("sends %+v; want 1 delivered, 2 refused with the server's words", s.sends)
+	}
+	if len(s.confirms) != 0 {
+		t.Fatalf("confirmations left pending: %d", len(s.confirms))
+	}
+}
