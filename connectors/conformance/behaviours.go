@@ -210,9 +210,12 @@ func testHistory(t *testing.T, s Server, _ Capabilities) {
 	exactlyOnce(t, all, texts)
 }
 
-func testRestart(t *testing.T, s Server, _ Capabilities) {
+func testRestart(t *testing.T, s Server, caps Capabilities) {
 	a := startUser(t, s, 0, Options{})
 	b := startUser(t, s, 1, Options{})
+	if caps.NoOfflineDelivery != "" {
+		refusedWhenOffline(t, b, s.Handle(2))
+	}
 	before := numbered("before restart", 0, 5)
 	for i, x := range before {
 		b.Send(t, direct(s.Handle(0)), x, fmt.Sprintf("conf-r-%d", i))
@@ -220,6 +223,10 @@ func testRestart(t *testing.T, s Server, _ Capabilities) {
 	waitAllTexts(t, a, before)
 	ia, ib := a.Events.Len(), b.Events.Len()
 	s.Restart(t)
+	if caps.NoOfflineDelivery != "" {
+		t.Logf("waiting for the recipient before the in-between message: %s", caps.NoOfflineDelivery)
+		a.WaitOnline(t, ia)
+	}
 	during := "sent while reconnecting"
 	b.Send(t, direct(s.Handle(0)), during, "conf-r-during") // retried until b is back
 	a.WaitOnline(t, ia)
@@ -232,6 +239,18 @@ func testRestart(t *testing.T, s Server, _ Capabilities) {
 	waitAllTexts(t, a, all)
 	time.Sleep(500 * time.Millisecond) // let a late duplicate show itself
 	exactlyOnce(t, a.Events.Messages(nil), all)
+}
+
+// refusedWhenOffline: on a network that keeps nothing for offline users,
+// a message to one must fail Send, not be reported sent and lost.
+func refusedWhenOffline(t *testing.T, c *Client, offline string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	id, err := c.Conn.Send(ctx, connectors.Outgoing{LocalID: "conf-r-offline", Conversation: direct(offline), Text: "to nobody online"})
+	if err == nil || errors.Is(err, connectors.ErrNotConnected) || ctx.Err() != nil {
+		t.Errorf("Send to %s, who never connected, returned (%q, %v); want the server's refusal as an error", offline, id, err)
+	}
 }
 
 func testWrongPassword(t *testing.T, s Server, caps Capabilities) {

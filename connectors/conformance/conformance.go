@@ -85,6 +85,12 @@ type Capabilities struct {
 	NoHistory              string // neither backfill on connect nor Historian
 	NoAuth                 string // the network has no passwords to refuse
 	NoTLS                  string
+	// NoOfflineDelivery: the server refuses a message to a user who is not
+	// connected instead of keeping it (IRC's 401). It skips nothing: the
+	// restart behaviour then checks that such a Send fails loudly (not
+	// "sent" and lost), and sends its in-between message only once the
+	// recipient is back.
+	NoOfflineDelivery string
 	// AuthReason is a substring expected in the server's refusal of a
 	// wrong password ("not-authorized"); empty accepts any non-empty reason.
 	AuthReason string

@@ -34,7 +34,8 @@ func (h ircHarness) Capabilities() conformance.Capabilities {
 		NoHistory: "IRC servers keep no private-message history (a PRIVMSG to an offline nick is refused with 401), " +
 			"InspIRCd 3 has no CHATHISTORY so the connector has no Historian, and chanhistory only replays channel " +
 			"lines on join (their msgid dedup is TestServerTimeAndHistoryReplayKeepRemoteIDs)",
-		AuthReason: h.authReason(),
+		NoOfflineDelivery: "a PRIVMSG to a nick that is not connected is refused with 401 No such nick; nothing is kept for later",
+		AuthReason:        h.authReason(),
 	}
 }
 
