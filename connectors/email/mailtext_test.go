@@ -194,3 +194,20 @@ func FuzzMailToText(f *testing.F) {
 		}
 	})
 }
+
+func TestSubjectThatRepeatsTheFirstLineIsNotShownTwice(t *testing.T) {
+	long := strings.Repeat("word ", 20) + "end"
+	cases := []struct{ subject, body, want string }{
+		{"see you at noon", "see you at noon", "see you at noon"}, // sent from a chat: subject = first line
+		{subjectFor("", long+"\nsecond line", false), long + "\nsecond line", long + "\nsecond line"},
+		{"Lunch", "see you at noon", "Subject: Lunch\n\nsee you at noon"},
+		{"Re: see you", "see you", "Subject: Re: see you\n\nsee you"},
+	}
+	for _, c := range cases {
+		raw := "From: bob@localhost\r\nTo: alice@localhost\r\nSubject: " + c.subject + "\r\nMessage-ID: <s@x>\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(c.body, "\n", "\r\n") + "\r\n"
+		if got := chatText(parseMail(strings.NewReader(raw)), true); got != c.want {
+			t.Errorf("subject %q, body %q: text %q, want %q", c.subject, c.body, got, c.want)
+		}
+	}
+}

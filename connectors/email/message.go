@@ -9,10 +9,11 @@ import (
 )
 
 // chatText is what the chat view shows for a mail: the subject when the
-// mail starts a thread, the new text, and one line per attachment.
+// mail starts a thread (unless it only repeats the text's first line, as
+// with mail sent from a chat), the new text, and one line per attachment.
 func chatText(pm *parsedMail, withSubject bool) string {
 	var parts []string
-	if withSubject && pm.Subject != "" {
+	if withSubject && pm.Subject != "" && pm.Subject != subjectFor("", pm.Body.New, false) {
 		parts = append(parts, "Subject: "+pm.Subject)
 	}
 	if pm.Body.New != "" {
