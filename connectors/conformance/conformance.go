@@ -22,8 +22,10 @@
 //
 // Harness.Capabilities declares, in code, what the network cannot do:
 // each non-empty No… field skips the behaviours that need it with that
-// reason (visible in `go test -v`). Nothing else skips. Peers are second
-// instances of the same connector, so no raw protocol client is needed.
+// reason (visible in `go test -v`), except NoOfflineDelivery, which makes
+// the restart behaviour check the refusal instead. Nothing else skips.
+// Peers are second instances of the same connector, so no raw protocol
+// client is needed.
 //
 // Conventions a connector must follow to pass: Run emits ConnectionState
 // online once it can send; it returns nil or context.Canceled when its
@@ -34,8 +36,9 @@
 // ConversationUpdated for it; Send returns the RemoteID its own echo (if
 // any) will carry.
 //
-// IRC binds in connectors/irc/conformance_test.go, XMPP in
-// connectors/xmpp/conformance_test.go.
+// IRC binds in connectors/irc/conformance_test.go (against InspIRCd and
+// ngIRCd), XMPP in connectors/xmpp/conformance_test.go, e-mail in
+// connectors/email/conformance_test.go.
 package conformance
 
 import (
