@@ -197,6 +197,7 @@ type OutboxItem struct {
 	Action    bool
 	State     SendState
 	Attempts  int
+	Sending   bool // handed to the connector (MarkSending) with no outcome recorded yet
 	Error     string
 	Created   time.Time
 	MsgRow    int64 // the archive row shown as pending in the conversation

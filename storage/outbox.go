@@ -17,7 +17,7 @@ import (
 // or may not have reached the network.
 
 const (
-	sqlOutboxCols   = `id, account_id, conv_id, msg_id, is_group, action, state, attempts, created, body`
+	sqlOutboxCols   = `id, account_id, conv_id, msg_id, is_group, action, state, attempts, created, body, sending`
 	sqlOutboxInsert = `INSERT INTO outbox(id, account_id, conv_id, msg_id, is_group, action, state, attempts, created, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`
 )
@@ -119,7 +119,7 @@ func (s *Store) Outbox(ctx context.Context, account string, states ...SendState)
 		var conv, created int64
 		var state int
 		if err := rows.Scan(&r.it.ID, &r.acct, &conv, &r.it.MsgRow, &r.it.ConvGroup, &r.it.Action, &state,
-			&r.it.Attempts, &created, &r.body); err != nil {
+			&r.it.Attempts, &created, &r.body, &r.it.Sending); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: outbox: %w", err)
 		}

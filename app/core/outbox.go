@@ -106,7 +106,7 @@ func (c *Core) recoverOutbox(ctx context.Context) error {
 		return fmt.Errorf("read outbox: %w", err)
 	}
 	for _, it := range items {
-		if it.Attempts == 0 {
+		if !it.Sending {
 			continue
 		}
 		msg := "Switchboard stopped while this message was being sent; it may not have arrived. Retry to send it again."
