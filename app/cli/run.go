@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"switchboard/app/core"
@@ -19,6 +20,11 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return err
 	}
 	c, err := core.Open(ctx, a.options())
+	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 20; try++ {
+		// A command that just finished may still be closing the profile.
+		time.Sleep(100 * time.Millisecond)
+		c, err = core.Open(ctx, a.options())
+	}
 	if errors.Is(err, core.ErrProfileBusy) {
 		return fmt.Errorf("%w: it already holds the connections", err)
 	}
@@ -36,6 +42,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err := c.Start(ctx); err != nil {
 		return err
 	}
+	shown := stateLog{}
 	fmt.Fprintf(a.env.Stderr, "Switchboard is running (profile %s, key in %s). Stop with Ctrl+C.\n", a.profile, c.KeyMode())
 	for {
 		select {
@@ -47,7 +54,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 				return nil
 			}
 			for _, u := range batch {
-				if u.Kind == core.UpdAccount && u.State != nil {
+				if u.Kind == core.UpdAccount && u.State != nil && shown.differs(u.Account, u.State) {
 					line := fmt.Sprintf("%s  %s: %s", time.Now().Format("15:04:05"), u.Account, u.State.State)
 					if u.State.Reason != "" {
 						line += " (" + u.State.Reason + ")"
@@ -57,4 +64,21 @@ func (a *app) run(ctx context.Context, args []string) error {
 			}
 		}
 	}
+}
+
+// stateLog keeps `run`'s account log to one line per change: the
+// connector and its supervisor may both report the same state, and the
+// supervisor's offline line (with "reconnecting in …") is the one to show.
+type stateLog map[string]string
+
+func (l stateLog) differs(account string, st *core.AccountStatus) bool {
+	if st.State == "offline" && st.Reason != "" && !strings.Contains(st.Reason, "reconnecting in") && st.Reason != "disconnected" {
+		return false
+	}
+	key := st.State + "\x00" + st.Reason
+	if l[account] == key {
+		return false
+	}
+	l[account] = key
+	return true
 }

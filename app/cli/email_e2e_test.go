@@ -1,0 +1,113 @@
+package cli_test
+
+import (
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/internal/testenv/dovecot"
+)
+
+// TestNewsletterIsHeldAndOneClickUnsubscribeOverEmail runs the binary
+// against a real Dovecot: a person's mail lands in the inbox, a newsletter
+// with List-Unsubscribe-Post is held as a brand, and `brand unsubscribe`
+// POSTs RFC 8058's one-click body to the sender's HTTPS endpoint exactly
+// once, trusted through the system roots (SSL_CERT_FILE), with the outcome
+// in the consent ledger.
+func TestNewsletterIsHeldAndOneClickUnsubscribeOverEmail(t *testing.T) {
+	srv := dovecot.New(t, dovecot.User{Name: "alice@localhost", Password: "alicepass"})
+
+	var mu sync.Mutex
+	var posts []string
+	endpoint := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, fmt.Sprintf("%s %s cookie=%q auth=%q", r.Method, body, r.Header.Get("Cookie"), r.Header.Get("Authorization")))
+		mu.Unlock()
+	}))
+	defer endpoint.Close()
+	roots := filepath.Join(t.TempDir(), "roots.pem")
+	if err := os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: endpoint.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	p := newProfile(t)
+	p.env = append(p.env, "SSL_CERT_FILE="+roots)
+	p.sb("alicepass\n", "account", "add", "email", "mail", "--user", "alice@localhost",
+		"--server", srv.IMAPAddr, "--smtp", srv.SubmitAddr, "--ca-file", srv.CAFile, "--secret-stdin")
+
+	deliver := func(raw string) {
+		t.Helper()
+		raw = strings.ReplaceAll(raw, "\n", "\r\n")
+		if err := srv.Deliver("sender@localhost", []string{"alice@localhost"}, strings.NewReader(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver(`From: Bob <bob@localhost>
+To: alice@localhost
+Subject: lunch
+Message-ID: <lunch-1@localhost>
+Date: ` + time.Now().Format(time.RFC1123Z) + `
+Content-Type: text/plain; charset=utf-8
+
+Lunch at noon?
+`)
+	deliver(`From: Shop Deals <deals@shop.example>
+To: alice@localhost
+Subject: This week's deals
+Message-ID: <deals-1@shop.example>
+Date: ` + time.Now().Format(time.RFC1123Z) + `
+List-Unsubscribe: <` + endpoint.URL + `/unsub?u=alice>
+List-Unsubscribe-Post: List-Unsubscribe=One-Click
+Content-Type: text/plain; charset=utf-8
+
+Everything is 30% off this week.
+`)
+	p.start()
+
+	eventually(t, "Bob's mail in the inbox", func() bool {
+		rows := p.inbox()
+		return len(rows) == 1 && strings.Contains(rows[0].LastText, "Lunch at noon?")
+	})
+	var req []inboxJSON
+	eventually(t, "the newsletter held", func() bool { req = p.inbox("--filter", "requests"); return len(req) == 1 })
+	if !strings.Contains(req[0].LastText, "30% off") || !strings.Contains(req[0].Reason, "not subscribed") {
+		t.Fatalf("request = %+v", req[0])
+	}
+	if list := p.sb("", "brand", "list", "--json"); !strings.Contains(list, "deals@shop.example") || !strings.Contains(list, "List-Unsubscribe") {
+		t.Fatalf("brand list = %s", list)
+	}
+
+	out := p.sb("", "brand", "unsubscribe", "mail", "deals@shop.example")
+	if !strings.Contains(out, "HTTP 200") {
+		t.Fatalf("unsubscribe said %q", out)
+	}
+	mu.Lock()
+	got := append([]string(nil), posts...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != `POST List-Unsubscribe=One-Click cookie="" auth=""` {
+		t.Fatalf("one-click requests = %q; want exactly one clean POST", got)
+	}
+	if led := p.sb("", "consent", "export", "--format", "csv"); !strings.Contains(led, "HTTP 200") {
+		t.Fatalf("ledger = %s", led)
+	}
+
+	p.sb("", "send", "mail", "bob@localhost", "Noon works for me.")
+	eventually(t, "the reply sent", func() bool {
+		rows := p.inbox()
+		for _, r := range rows {
+			if strings.Contains(r.LastText, "Noon works") {
+				return true
+			}
+		}
+		return false
+	})
+}
