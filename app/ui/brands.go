@@ -84,7 +84,7 @@ func newBrandsView(v *view) *brandsView {
 	listBox := container.NewStack(b.list, container.NewVBox(b.empty))
 	split := container.NewVSplit(listBox, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), b.detail))
 	split.Offset = 0.4
-	b.root = container.NewBorder(container.NewVBox(container.New(layout.NewCustomPaddedLayout(6, 6, 12, 8), title),
+	b.root = container.NewBorder(container.NewVBox(paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 12, 8), title)),
 		widget.NewSeparator()), nil, nil, nil, split)
 	return b
 }

@@ -73,7 +73,7 @@ func newChatPane(v *view) *chatPane {
 	head := container.NewBorder(nil, nil, fixed(p.icon, fyne.NewSize(32, 32)), p.mute,
 		container.NewVBox(container.New(layout.NewCustomPaddedLayout(-4, -8, -4, 0), p.title),
 			container.NewHBox(p.subtitle, p.typingL)))
-	header := container.NewVBox(container.New(layout.NewCustomPaddedLayout(6, 6, 12, 8), head), widget.NewSeparator())
+	header := container.NewVBox(paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 12, 8), head)), widget.NewSeparator())
 
 	p.list = widget.NewList(
 		func() int { return len(p.rows) },

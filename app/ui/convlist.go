@@ -44,8 +44,8 @@ func newConvList(v *view) *convList {
 	l.search.Importance = widget.LowImportance
 	sw := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.showSwitcher() })
 	sw.Importance = widget.LowImportance
-	header := container.New(layout.NewCustomPaddedLayout(6, 2, 8, 4),
-		container.NewBorder(nil, nil, nil, container.NewHBox(l.search, sw), l.title))
+	header := paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 8, 4),
+		container.NewBorder(nil, nil, nil, container.NewHBox(l.search, sw), l.title)))
 	l.empty = widget.NewLabel("")
 	l.empty.Alignment = fyne.TextAlignCenter
 	l.empty.Wrapping = fyne.TextWrapWord
@@ -151,7 +151,6 @@ func newConvItem(l *convList) *convItem {
 	it.icon.FillMode = canvas.ImageFillContain
 	it.title.Truncation = fyne.TextTruncateEllipsis
 	it.snippet.Truncation = fyne.TextTruncateEllipsis
-	it.snippet.Importance = widget.LowImportance
 	it.snippet.SizeName = theme.SizeNameCaptionText
 	tight := func(o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewCustomPaddedLayout(-6, -6, -4, 0), o)

@@ -116,7 +116,7 @@ func (it *msgItem) set(r chatRow, m storage.Message, highlight bool) {
 		return
 	}
 	name := senderName(m)
-	it.avatar.set(firstNonEmpty(m.SenderName, m.Sender, name))
+	it.avatar.set(firstNonEmpty(m.SenderName, m.Sender, name), firstNonEmpty(m.Sender, name))
 	it.name.Text = name
 	if m.Direction == storage.Out {
 		it.name.Color = themeColor(theme.ColorNamePrimary)

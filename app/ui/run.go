@@ -313,6 +313,7 @@ func (s *shell) mount() {
 		v.filter, v.account = filter, account
 	}
 	v.restyle = s.mount
+	v.lastConvKey = LastConversationKey(s.opts.ProfileDir)
 	v.onFirstLoad = s.trace
 	s.v, s.vStop = v, stop
 	s.win.SetContent(v.root)

@@ -79,7 +79,7 @@ func newSidebar(v *view) *sidebar {
 	list.Add(s.accounts)
 
 	bg := canvas.NewRectangle(themeColor(colorSidebar))
-	body := container.NewBorder(container.New(layout.NewCustomPaddedLayout(6, 6, 8, 4), header), nil, nil, nil,
+	body := container.NewBorder(paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 8, 4), header)), nil, nil, nil,
 		container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 8, 6, 6), list)))
 	s.root = container.NewStack(bg, body)
 	s.refreshFilters()

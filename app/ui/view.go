@@ -2,7 +2,10 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +35,7 @@ var _ Backend = (*core.Core)(nil)
 const (
 	prefWidth    = "window.width"
 	prefHeight   = "window.height"
-	prefLastConv = "last_conversation"
+	prefLastConv = "last_conversation" // + ":" + profile key, see LastConversationKey
 	prefTheme    = "theme"
 )
 
@@ -55,8 +58,8 @@ type view struct {
 	// inflight counts async jobs whose result is not yet handed to post
 	// (tests wait for it to reach zero).
 	inflight atomic.Int64
-	now  func() time.Time
-	log  *slog.Logger
+	now      func() time.Time
+	log      *slog.Logger
 
 	filter     storage.Filter
 	account    string // account filter; "" = all accounts
@@ -81,6 +84,8 @@ type view struct {
 	root   fyne.CanvasObject
 	// restyle rebuilds the window content after a theme change.
 	restyle func()
+	// lastConvKey is the Fyne preference remembering this profile's open conversation.
+	lastConvKey string
 	// onFirstLoad is called once the first conversation page is shown.
 	onFirstLoad  func(n int)
 	firstLoaded  bool
@@ -100,10 +105,11 @@ func newView(ctx context.Context, be Backend, a fyne.App, w fyne.Window, post fu
 	}
 	v := &view{
 		ctx: ctx, be: be, app: a, win: w, post: post, now: time.Now, log: log,
-		filter:   storage.FilterAll,
-		networks: map[string]connectors.NetworkInfo{},
-		loaders:  map[string]*loader{},
-		outbox:   map[int64]int64{},
+		filter:      storage.FilterAll,
+		networks:    map[string]connectors.NetworkInfo{},
+		loaders:     map[string]*loader{},
+		outbox:      map[int64]int64{},
+		lastConvKey: LastConversationKey(""),
 	}
 	v.side = newSidebar(v)
 	v.list = newConvList(v)
@@ -130,7 +136,7 @@ func (v *view) start() {
 	v.reloadAccounts()
 	v.reloadConvs()
 	v.reloadCounts()
-	if row := int64(v.app.Preferences().Int(prefLastConv)); row > 0 {
+	if row := int64(v.app.Preferences().Int(v.lastConvKey)); row > 0 {
 		v.openConversation(row)
 	}
 	updates, cancel := v.be.Subscribe()
@@ -363,7 +369,7 @@ func (v *view) openConversation(row int64) {
 	v.showBrands(false)
 	v.chat.openRow(row)
 	v.list.refreshSelection()
-	v.app.Preferences().SetInt(prefLastConv, int(row))
+	v.app.Preferences().SetInt(v.lastConvKey, int(row))
 }
 
 // openAt opens a conversation and scrolls to one of its messages.
@@ -371,7 +377,7 @@ func (v *view) openAt(convRow, msgRow int64) {
 	v.showBrands(false)
 	v.chat.openRowAt(convRow, msgRow)
 	v.list.refreshSelection()
-	v.app.Preferences().SetInt(prefLastConv, int(convRow))
+	v.app.Preferences().SetInt(v.lastConvKey, int(convRow))
 }
 
 func (v *view) accountStatus(name string) (core.AccountStatus, bool) {
@@ -396,3 +402,18 @@ func (v *view) showError(what string, err error) {
 
 // wait blocks until no background job is running (tests, shutdown).
 func (v *view) wait() { v.jobs.Wait() }
+
+// LastConversationKey is the Fyne preference key that remembers the open
+// conversation of the profile in dir (rows are per profile).
+func LastConversationKey(dir string) string {
+	h := fnv.New64a()
+	h.Write([]byte(filepath.Clean(dir)))
+	return fmt.Sprintf("%s:%x", prefLastConv, h.Sum64())
+}
+
+// Preference keys the demo and the screenshot test preset.
+const (
+	PrefTheme  = prefTheme
+	PrefWidth  = prefWidth
+	PrefHeight = prefHeight
+)

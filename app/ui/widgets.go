@@ -201,9 +201,11 @@ func newAvatar(size float32) *avatar {
 	return a
 }
 
-func (a *avatar) set(name string) {
+// set shows name's initials on a colour chosen by key (the handle, so a
+// person keeps one colour whatever name is shown).
+func (a *avatar) set(name, key string) {
 	a.text.Text = initials(name)
-	a.circle.FillColor = nameColor(name)
+	a.circle.FillColor = nameColor(key)
 	a.circle.Refresh()
 	a.text.Refresh()
 }
@@ -228,4 +230,33 @@ func sectionTitle(s string) fyne.CanvasObject {
 	t.TextSize = theme.CaptionTextSize()
 	t.TextStyle.Bold = true
 	return container.New(layout.NewCustomPaddedLayout(10, 2, 12, 8), t)
+}
+
+// fixedHeight lays its objects out at least h tall.
+type fixedHeight struct{ h float32 }
+
+func (f *fixedHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w float32
+	for _, o := range objs {
+		if m := o.MinSize(); m.Width > w {
+			w = m.Width
+		}
+	}
+	return fyne.NewSize(w, f.h)
+}
+
+func (f *fixedHeight) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, (s.Height-h)/2))
+		o.Resize(fyne.NewSize(s.Width, h))
+	}
+}
+
+// headerHeightPx is the height shared by the panes' headers, so their
+// separators line up.
+const headerHeightPx = 60
+
+func paneHeader(content fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(&fixedHeight{h: headerHeightPx}, content)
 }
