@@ -43,6 +43,7 @@ const (
 	colorOwnMsg   fyne.ThemeColorName = "switchboardOwnMessage"
 	colorSelected fyne.ThemeColorName = "switchboardSelectedRow"
 	colorBadge    fyne.ThemeColorName = "switchboardBadge"
+	colorBadgeLow fyne.ThemeColorName = "switchboardBadgeMuted"
 	colorOnline   fyne.ThemeColorName = "switchboardOnline"
 	colorAway     fyne.ThemeColorName = "switchboardConnecting"
 	colorFailed   fyne.ThemeColorName = "switchboardFailed"
@@ -93,6 +94,8 @@ func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 		return pick(0xE0E7FF, 0x2A2D4A)
 	case colorBadge:
 		return pick(0x4F46E5, 0x6366F1)
+	case colorBadgeLow:
+		return pick(0x8B93A1, 0x4B5563)
 	case colorOnline:
 		return rgb(0x22C55E)
 	case colorAway:

@@ -138,7 +138,7 @@ func (r *badgeRenderer) Layout(s fyne.Size) {
 func (r *badgeRenderer) MinSize() fyne.Size { return r.b.MinSize() }
 func (r *badgeRenderer) Refresh() {
 	if r.b.muted {
-		r.b.bg.FillColor = themeColor(theme.ColorNameDisabled)
+		r.b.bg.FillColor = themeColor(colorBadgeLow)
 	} else {
 		r.b.bg.FillColor = themeColor(colorBadge)
 	}
