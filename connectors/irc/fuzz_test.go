@@ -39,6 +39,7 @@ func FuzzParseLine(f *testing.F) {
 		s.start()
 		_ = s.handle(m, time.Unix(0, 0))
 		s.handle(Msg("001", "me", "hi"), time.Unix(1, 0))
+		s.handle(Msg("376", "me", "end"), time.Unix(1, 0))
 		_ = s.handle(m, time.Unix(2, 0))
 	})
 }

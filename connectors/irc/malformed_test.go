@@ -52,7 +52,7 @@ func scriptedServer(t *testing.T, afterWelcome []string) string {
 			case strings.HasPrefix(line, "CAP LS"):
 				conn.Write([]byte(":srv CAP * LS :\r\n"))
 			case strings.HasPrefix(line, "USER"):
-				conn.Write([]byte(":srv 001 me :Welcome me!u@h\r\n" + strings.Join(afterWelcome, "\r\n") + "\r\n"))
+				conn.Write([]byte(":srv 001 me :Welcome me!u@h\r\n:srv 422 me :No MOTD\r\n" + strings.Join(afterWelcome, "\r\n") + "\r\n"))
 			}
 		}
 	}()

@@ -27,6 +27,7 @@ type session struct {
 	avail map[string]string // capabilities the server offers (CAP LS), with values
 	caps  map[string]bool   // capabilities enabled (CAP ACK)
 	sup   isupport
+	ready bool // end of MOTD seen: joined, silenced, online
 
 	channels map[string]*channel // joined channels by folded name
 	batches  map[string]batchInfo
@@ -149,6 +150,8 @@ func (s *session) handle(m Message, now time.Time) error {
 		s.onWelcome(m, now)
 	case "005":
 		s.sup.parse(m.Params)
+	case "376", "422": // end of MOTD, or no MOTD: the server has sent its ISUPPORT
+		s.onReady()
 	case "433", "437":
 		return s.onNickInUse(m)
 	case "432":
@@ -412,6 +415,17 @@ func (s *session) onWelcome(m Message, now time.Time) {
 			s.userhost = src.User + "@" + src.Host
 		}
 	}
+}
+
+// onReady finishes registration once the server has told us what it
+// supports (ISUPPORT comes after 001, before the end of the MOTD): only
+// then are channel types and SILENCE known, so joining, re-applying
+// server-side ignores and saying "online" wait for it.
+func (s *session) onReady() {
+	if s.state != regOnline || s.ready {
+		return
+	}
+	s.ready = true
 	s.emit(connectors.ConnectionState{Account: s.cfg.Account, State: connectors.StateOnline, Self: s.nick})
 	s.joinChannels(s.cfg.Channels)
 	s.silenceAll()

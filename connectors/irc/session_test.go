@@ -57,7 +57,8 @@ func registeredSession(t *testing.T, caps ...string) *session {
 		must(t, feed(t, s, ":srv CAP me ACK :"+strings.Join(caps, " ")))
 	}
 	must(t, feed(t, s, ":srv 001 me :Welcome to the network me!u@host.example",
-		":srv 005 me CHANTYPES=# PREFIX=(ov)@+ CASEMAPPING=rfc1459 :are supported"))
+		":srv 005 me CHANTYPES=# PREFIX=(ov)@+ CASEMAPPING=rfc1459 :are supported",
+		":srv 376 me :End of MOTD"))
 	s.out, s.events = nil, nil
 	return s
 }
@@ -77,6 +78,10 @@ func TestSASLPlainCarriesThePasswordAndEndsCapability(t *testing.T) {
 	must(t, feed(t, s, ":srv 900 alice alice!a@h acct :You are now logged in", ":srv 903 alice :SASL authentication successful"))
 	expectOut(t, s, "CAP END")
 	must(t, feed(t, s, ":srv 001 alice :Welcome"))
+	if len(s.events) != 0 {
+		t.Fatalf("online before the server sent ISUPPORT and the MOTD: %+v", s.events)
+	}
+	must(t, feed(t, s, ":srv 422 alice :MOTD File is missing"))
 	if st, ok := s.events[0].(connectors.ConnectionState); !ok || st.State != connectors.StateOnline || st.Self != "alice" {
 		t.Fatalf("events %+v", s.events)
 	}
