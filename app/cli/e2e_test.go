@@ -58,8 +58,11 @@ func binary(t testing.TB) string {
 	return binPath
 }
 
-// profile is a CLI profile in passphrase mode (no OS keyring is offered to
-// the child, so the test never touches the developer's keyring).
+// profile is one CLI profile. Under `make test` (scripts/test.sh) a
+// throwaway gnome-keyring answers on a private D-Bus session, and profiles
+// keep their key there, as on a desktop. Elsewhere (a bare `go test`) no
+// keyring is offered to the child, so the test never touches the
+// developer's own keyring: the profile uses a passphrase instead.
 type profile struct {
 	t   testing.TB
 	dir string
@@ -68,19 +71,27 @@ type profile struct {
 }
 
 func newProfile(t testing.TB) *profile {
+	return newProfileMode(t, os.Getenv("SWITCHBOARD_TEST_HOME") == "" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "")
+}
+
+func newProfileMode(t testing.TB, passphrase bool) *profile {
 	t.Helper()
 	dir := t.TempDir()
-	pass := filepath.Join(t.TempDir(), "pass")
-	if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	env := append(os.Environ(),
 		"SWITCHBOARD_PROFILE="+filepath.Join(dir, "profile"),
-		"SWITCHBOARD_PASSPHRASE_FILE="+pass,
-		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"),
-		"HOME="+dir,
 		"LANG=en_US.UTF-8",
 	)
+	if passphrase {
+		pass := filepath.Join(t.TempDir(), "pass")
+		if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env,
+			"SWITCHBOARD_PASSPHRASE_FILE="+pass,
+			"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"),
+			"HOME="+dir,
+		)
+	}
 	return &profile{t: t, dir: filepath.Join(dir, "profile"), env: env, bin: binary(t)}
 }
 
@@ -292,7 +303,7 @@ func TestCLIEndToEndAgainstRealIRCServer(t *testing.T) {
 }
 
 func TestCLIErrorsArePlainAndExitNonZero(t *testing.T) {
-	p := newProfile(t)
+	p := newProfileMode(t, true)
 	cases := []struct {
 		args []string
 		code int

@@ -20,9 +20,21 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return err
 	}
 	c, err := core.Open(ctx, a.options())
-	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 20; try++ {
-		// A command that just finished may still be closing the profile.
-		time.Sleep(100 * time.Millisecond)
+	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 300; try++ {
+		// Another command (inbox, send…) may have the profile open for a
+		// moment; it lets go when done. A running Switchboard answers on
+		// the control socket, and then there is nothing to wait for.
+		if _, derr := core.Dial(ctx, a.profile); derr == nil {
+			break
+		}
+		if try == 10 {
+			fmt.Fprintln(a.env.Stderr, "Waiting for another Switchboard command to finish with this profile…")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 		c, err = core.Open(ctx, a.options())
 	}
 	if errors.Is(err, core.ErrProfileBusy) {
