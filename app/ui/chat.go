@@ -540,9 +540,10 @@ func (p *chatPane) submit() {
 	})
 }
 
-// retry re-queues a failed message. Messages sent in this session are
-// retried through the outbox; for older ones the API has no outbox ID,
-// so the text is sent again as a new message.
+// retry re-queues a failed message through the outbox. Its outbox ID is
+// known for messages sent in this session, or read from the archive's
+// "local:<ID>" remote ID; failing both (the API has no lookup), the text
+// is sent again as a new message.
 func (v *view) retry(m storage.Message) {
 	id, known := v.outbox[m.Row]
 	if !known {
