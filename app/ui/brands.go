@@ -119,6 +119,7 @@ func (b *brandsView) updateRow(id widget.ListItemID, r *infoRow) {
 	}
 	r.note.Text = note
 	r.note.Refresh()
+	r.relayout()
 	r.tap.setSelected(id == b.sel)
 	r.tap.OnTapped = func() { b.choose(id) }
 }
@@ -181,6 +182,7 @@ func (b *brandsView) choose(i int) {
 		b.until.SetText(br.Until.Local().Format("2006-01-02"))
 	}
 	b.detail.Show()
+	b.detail.Refresh()
 	b.ledgerSq++
 	sq := b.ledgerSq
 	b.v.async(func(ctx context.Context) func() {

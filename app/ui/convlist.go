@@ -143,6 +143,7 @@ type convItem struct {
 	when    *canvas.Text
 	snippet *widget.Label
 	badge   *badge
+	top     *fyne.Container // relaid out when the time's width changes
 }
 
 func newConvItem(l *convList) *convItem {
@@ -156,6 +157,7 @@ func newConvItem(l *convList) *convItem {
 		return container.New(layout.NewCustomPaddedLayout(-6, -6, -4, 0), o)
 	}
 	top := container.NewBorder(nil, nil, nil, it.when, tight(it.title))
+	it.top = top
 	bottom := container.NewBorder(nil, nil, nil, container.NewCenter(it.badge), tight(it.snippet))
 	body := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0), container.NewVBox(top, bottom))
 	it.tap = newTapRow(container.NewBorder(nil, nil, fixed(it.icon, fyne.NewSize(32, 32)), nil, body), func() {
@@ -185,6 +187,7 @@ func (it *convItem) set(c storage.Conversation, v *view) {
 	}
 	it.when.TextStyle.Bold = c.Unread > 0
 	it.when.Refresh()
+	it.top.Refresh()
 	text := snippet(c)
 	if (v.filter == storage.FilterRequests || v.filter == storage.FilterBlocked) && c.HoldReason != "" {
 		text = c.HoldReason

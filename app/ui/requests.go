@@ -84,7 +84,7 @@ func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
 		r.purge.Show()
 	} else {
 		r.title.SetText(fmt.Sprintf("Request from %s on %s (%s)", r.handle, net, c.Account))
-		r.reason.SetText(firstNonEmpty(c.HoldReason, "A brand wrote to you without your consent.") +
+		r.reason.SetText(sentence(firstNonEmpty(c.HoldReason, "A brand wrote to you without your consent")) +
 			" Nothing was notified. Accept to let it into your inbox.")
 		r.accept.Show()
 		r.block.Show()
@@ -211,4 +211,13 @@ func (v *view) afterConsentChange() {
 	if v.brandsOpen {
 		v.brands.reload()
 	}
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }

@@ -136,7 +136,11 @@ type infoRow struct {
 	title  *widget.Label
 	detail *widget.Label
 	note   *canvas.Text
+	box    *fyne.Container
 }
+
+// relayout fits the row again after its texts changed.
+func (r *infoRow) relayout() { r.box.Refresh() }
 
 func newInfoRow() *infoRow {
 	r := &infoRow{icon: canvas.NewImageFromResource(assets.AppIcon()), title: widget.NewLabel(""),
@@ -145,9 +149,9 @@ func newInfoRow() *infoRow {
 	r.title.Truncation = fyne.TextTruncateEllipsis
 	r.detail.Truncation = fyne.TextTruncateEllipsis
 	r.detail.SizeName = theme.SizeNameCaptionText
-	r.detail.Importance = widget.LowImportance
-	r.tap = newTapRow(container.NewBorder(nil, nil, fixed(r.icon, fyne.NewSize(22, 22)), r.note,
-		container.NewVBox(r.title, container.New(layout.NewCustomPaddedLayout(-12, 0, 0, 0), r.detail))), nil)
+	r.box = container.NewBorder(nil, nil, fixed(r.icon, fyne.NewSize(22, 22)), r.note,
+		container.NewVBox(r.title, container.New(layout.NewCustomPaddedLayout(-12, 0, 0, 0), r.detail)))
+	r.tap = newTapRow(r.box, nil)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -189,6 +193,7 @@ func (s *searchDialog) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	it.icon.Refresh()
 	it.note.Refresh()
 	it.title.Refresh()
+	it.relayout()
 }
 
 // switcher (Ctrl+K) opens any conversation by typing part of its name.
@@ -220,6 +225,7 @@ func (v *view) showSwitcher() {
 			r.setDetail("")
 			r.note.Text = c.Account + " · " + listTime(c.LastTime, v.now())
 			r.note.Refresh()
+			r.relayout()
 			r.tap.OnTapped = func() { s.choose(c) }
 		})
 	s.list.HideSeparators = true

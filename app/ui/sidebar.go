@@ -28,6 +28,7 @@ type sidebar struct {
 
 type navItem struct {
 	row   *tapRow
+	right *fyne.Container
 	label *widget.Label
 	note  *canvas.Text
 	badge *badge
@@ -35,10 +36,12 @@ type navItem struct {
 
 func newNavItem(icon fyne.Resource, title string, tap func()) *navItem {
 	n := &navItem{label: widget.NewLabel(title), note: mutedText(""), badge: newBadge()}
+	n.label.Truncation = fyne.TextTruncateEllipsis
 	n.badge.Hide()
 	ic := widget.NewIcon(icon)
 	right := container.NewHBox(n.note, container.NewCenter(n.badge))
-	n.row = newTapRow(container.NewBorder(nil, nil, ic, container.NewCenter(right), n.label), tap)
+	n.right = container.NewBorder(nil, nil, ic, container.NewCenter(right), n.label)
+	n.row = newTapRow(n.right, tap)
 	return n
 }
 
@@ -96,6 +99,7 @@ func (s *sidebar) refreshFilters() {
 			txt = fmt.Sprint(n)
 		}
 		s.filters[key].badge.set(txt, muted)
+		s.filters[key].right.Refresh()
 	}
 	set("all", 0, false)
 	set("unread", c.unread, false)
@@ -108,6 +112,7 @@ func (s *sidebar) refreshFilters() {
 		aw.Text = waited(c.oldestWait, v.now())
 	}
 	aw.Refresh()
+	s.filters["awaiting"].right.Refresh()
 	for key, n := range s.filters {
 		sel := false
 		switch {
