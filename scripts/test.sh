@@ -17,6 +17,9 @@ echo "== go vet"
 go vet ./...
 
 echo "== go test -race"
+# The tests get a throwaway HOME (keyring, Fyne preferences); keep Go's
+# module and build caches where they are, or every run starts cold.
+export GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)"
 export SWITCHBOARD_TEST_HOME="$(mktemp -d)"
 trap 'rm -rf "$SWITCHBOARD_TEST_HOME"' EXIT
 HOME="$SWITCHBOARD_TEST_HOME" LANG=en_US.UTF-8 dbus-run-session -- sh -c '

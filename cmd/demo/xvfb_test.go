@@ -57,7 +57,11 @@ func buildBinaries(t testing.TB) (app, demo string) {
 	dir := t.TempDir()
 	app, demo = filepath.Join(dir, "switchboard"), filepath.Join(dir, "demo")
 	for _, b := range [][2]string{{app, "."}, {demo, "./cmd/demo"}} {
-		cmd := exec.Command("go", "build", "-o", b[0], b[1])
+		args := []string{"build", "-o", b[0]}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, b[1])...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
