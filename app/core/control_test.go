@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/storage"
 )
@@ -44,5 +45,26 @@ func TestSecondProcessUsesTheRunningCoreOverTheControlSocket(t *testing.T) {
 	e.core.Close()
 	if _, err := Dial(bg, e.dir); err == nil {
 		t.Fatal("the socket still answers after Close")
+	}
+}
+
+func TestControlSocketAnswersBeforeStart(t *testing.T) {
+	e := newEnv(t) // opened, never started: a short-lived CLI command
+	cl, err := Dial(bg, e.dir)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := cl.Accounts(bg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the control socket accepted but never answered")
 	}
 }

@@ -51,14 +51,15 @@ type Core struct {
 	bus    *bus
 	pol    *brandPolicy
 
-	mu       sync.Mutex
-	runCtx   context.Context // set by Start; nil before
-	accounts map[string]*accountRun
-	wg       sync.WaitGroup // router, control socket
-	accWG    sync.WaitGroup // account supervisors and senders
-	cancel   context.CancelFunc
-	ctl      *controlServer
-	closed   bool
+	mu        sync.Mutex
+	runCtx    context.Context // set by Start; nil before
+	accounts  map[string]*accountRun
+	wg        sync.WaitGroup // router, control socket
+	accWG     sync.WaitGroup // account supervisors and senders
+	cancel    context.CancelFunc
+	ctl       *controlServer
+	ctlCancel context.CancelFunc
+	closed    bool
 }
 
 // DefaultProfileDir is the OS's per-user config directory + "switchboard".
@@ -139,6 +140,15 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 			c.closeStorage()
 			return nil, err
 		}
+		// The socket answers from now on, started or not: a command that
+		// found the profile held must get answers, not a silent socket.
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		c.ctlCancel = cancel
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.ctl.serve(sctx)
+		}()
 	}
 	return c, nil
 }
@@ -149,29 +159,9 @@ func (c *Core) KeyMode() storage.KeyMode { return c.store.Mode() }
 // Start connects every enabled account, each in its own supervised
 // goroutine, and starts routing events. It returns at once; Close stops it.
 func (c *Core) Start(ctx context.Context) error {
-	c.mu.Lock()
-	if c.runCtx != nil {
-		c.mu.Unlock()
-		return errors.New("core: already started")
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	c.runCtx, c.cancel = ctx, cancel
-	c.mu.Unlock()
-
-	if err := c.recoverOutbox(ctx); err != nil {
-		c.log.Warn("outbox recovery", "err", err)
-	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		c.route(ctx)
-	}()
-	if c.ctl != nil {
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.ctl.serve(ctx)
-		}()
+	ctx, err := c.begin(ctx)
+	if err != nil {
+		return err
 	}
 	accts, err := c.store.Accounts(ctx)
 	if err != nil {
@@ -187,10 +177,26 @@ func (c *Core) Start(ctx context.Context) error {
 
 // StartOnly is Start for a subset of accounts (the CLI's one-shot send).
 func (c *Core) StartOnly(ctx context.Context, names ...string) error {
+	ctx, err := c.begin(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		a, err := c.store.Account(ctx, n)
+		if err != nil {
+			return fmt.Errorf("core: account %q: %w", n, err)
+		}
+		c.startAccount(a)
+	}
+	return nil
+}
+
+// begin makes the run context, settles the outbox and starts the router.
+func (c *Core) begin(ctx context.Context) (context.Context, error) {
 	c.mu.Lock()
-	if c.runCtx != nil {
+	if c.runCtx != nil || c.closed {
 		c.mu.Unlock()
-		return errors.New("core: already started")
+		return nil, errors.New("core: already started or closed")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c.runCtx, c.cancel = ctx, cancel
@@ -203,14 +209,7 @@ func (c *Core) StartOnly(ctx context.Context, names ...string) error {
 		defer c.wg.Done()
 		c.route(ctx)
 	}()
-	for _, n := range names {
-		a, err := c.store.Account(ctx, n)
-		if err != nil {
-			return fmt.Errorf("core: account %q: %w", n, err)
-		}
-		c.startAccount(a)
-	}
-	return nil
+	return ctx, nil
 }
 
 // Close disconnects everything, waits for the goroutines and closes the archive.
@@ -227,6 +226,7 @@ func (c *Core) Close() error {
 		cancel()
 	}
 	if c.ctl != nil {
+		c.ctlCancel()
 		c.ctl.close()
 	}
 	c.wg.Wait()
