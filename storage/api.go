@@ -158,6 +158,16 @@ type Conversation struct {
 	Muted         bool
 }
 
+// ConvCounts is how many conversations each filter holds, for the filter
+// list and badges, counted without decrypting anything.
+type ConvCounts struct {
+	Unread     int       // unread messages in unmuted conversations (the badge)
+	Awaiting   int       // conversations whose last delivered message is inbound
+	OldestWait time.Time // LastTime of the longest-waiting one (zero if none)
+	Requests   int       // conversations with messages held as requests
+	Blocked    int       // conversations with messages held from blocked brands
+}
+
 // SearchHit is one message found by Search, newest first.
 type SearchHit struct {
 	Message

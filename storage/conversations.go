@@ -245,6 +245,26 @@ func (s *Store) UnreadTotal(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ConversationCounts counts every filter in one query over clear columns.
+func (s *Store) ConversationCounts(ctx context.Context) (ConvCounts, error) {
+	var c ConvCounts
+	var oldest sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN muted = 0 THEN unread ELSE 0 END), 0),
+		COUNT(CASE WHEN last_msg != 0 AND last_in = 1 THEN 1 END),
+		MIN(CASE WHEN last_msg != 0 AND last_in = 1 THEN last_time END),
+		COUNT(CASE WHEN held > 0 THEN 1 END),
+		COUNT(CASE WHEN blocked > 0 THEN 1 END)
+		FROM conversations`).Scan(&c.Unread, &c.Awaiting, &oldest, &c.Requests, &c.Blocked)
+	if err != nil {
+		return c, fmt.Errorf("storage: conversation counts: %w", err)
+	}
+	if oldest.Valid {
+		c.OldestWait = fromNano(oldest.Int64)
+	}
+	return c, nil
+}
+
 // SetHold moves every message of sender on account from hold state from
 // to to, and returns how many moved.
 func (s *Store) SetHold(ctx context.Context, account, sender string, from, to Hold) (int, error) {

@@ -79,6 +79,12 @@ func TestUnifiedListFiltersAndOrder(t *testing.T) {
 	if n, _ := s.UnreadTotal(ctx); n != 2 {
 		t.Fatalf("unread total %d", n)
 	}
+	c, err := s.ConversationCounts(ctx)
+	want := ConvCounts{Unread: 2, Awaiting: 2, OldestWait: alice.Time, Requests: 1, Blocked: 1}
+	if err != nil || c.Unread != want.Unread || c.Awaiting != want.Awaiting || !c.OldestWait.Equal(want.OldestWait) ||
+		c.Requests != want.Requests || c.Blocked != want.Blocked {
+		t.Fatalf("counts = %+v, %v; want %+v", c, err, want)
+	}
 }
 
 func TestMarkReadAndMute(t *testing.T) {

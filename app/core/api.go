@@ -53,6 +53,8 @@ type API interface {
 	Search(ctx context.Context, query string, limit, offset int) ([]storage.SearchHit, error)
 	// UnreadTotal is the badge count (held brand messages never count).
 	UnreadTotal(ctx context.Context) (int, error)
+	// Counts is how many conversations each filter holds, without listing them.
+	Counts(ctx context.Context) (storage.ConvCounts, error)
 
 	// Export writes the whole archive as JSONL.
 	Export(ctx context.Context, w io.Writer) (int, error)

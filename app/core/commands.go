@@ -86,6 +86,15 @@ func (c *Core) Search(ctx context.Context, query string, limit, offset int) ([]s
 // UnreadTotal is the number for the tray badge.
 func (c *Core) UnreadTotal(ctx context.Context) (int, error) { return c.store.UnreadTotal(ctx) }
 
+// Counts is how many conversations each filter holds.
+func (c *Core) Counts(ctx context.Context) (storage.ConvCounts, error) {
+	n, err := c.store.ConversationCounts(ctx)
+	if err != nil {
+		return n, fmt.Errorf("count conversations: %w", err)
+	}
+	return n, nil
+}
+
 // Export writes the archive as JSONL.
 func (c *Core) Export(ctx context.Context, w io.Writer) (int, error) {
 	n, err := c.store.Export(ctx, w)

@@ -134,6 +134,8 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 		return c.Search(ctx, p.Query, p.Limit, p.Offset)
 	case "UnreadTotal":
 		return c.UnreadTotal(ctx)
+	case "Counts":
+		return c.Counts(ctx)
 	case "Brands":
 		return c.Brands(ctx)
 	case "MarkContact":
@@ -288,6 +290,9 @@ func (cl *Client) Search(ctx context.Context, q string, limit, offset int) (out 
 }
 func (cl *Client) UnreadTotal(ctx context.Context) (n int, err error) {
 	return n, cl.call(ctx, "UnreadTotal", nil, &n)
+}
+func (cl *Client) Counts(ctx context.Context) (n storage.ConvCounts, err error) {
+	return n, cl.call(ctx, "Counts", nil, &n)
 }
 func (cl *Client) Brands(ctx context.Context) (out []BrandStatus, err error) {
 	return out, cl.call(ctx, "Brands", nil, &out)

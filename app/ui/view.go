@@ -315,22 +315,11 @@ func (v *view) reloadConvs() {
 func (v *view) reloadCounts() {
 	v.coalesce("counts", func(ctx context.Context) func() {
 		var c counts
-		var err error
-		if c.unread, err = v.be.UnreadTotal(ctx); err != nil {
-			v.log.Error("unread total", "err", err)
+		n, err := v.be.Counts(ctx)
+		if err != nil {
+			v.log.Error("conversation counts", "err", err)
 		}
-		if aw, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterAwaiting}); err == nil {
-			c.awaiting = len(aw)
-			if len(aw) > 0 {
-				c.oldestWait = aw[0].LastTime
-			}
-		}
-		if rq, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterRequests}); err == nil {
-			c.requests = len(rq)
-		}
-		if bl, err := v.be.Conversations(ctx, storage.ConvQuery{Filter: storage.FilterBlocked}); err == nil {
-			c.blocked = len(bl)
-		}
+		c.unread, c.awaiting, c.oldestWait, c.requests, c.blocked = n.Unread, n.Awaiting, n.OldestWait, n.Requests, n.Blocked
 		return func() {
 			v.counts = c
 			v.side.refreshFilters()
