@@ -311,6 +311,14 @@ type Typer interface {
 	SetTyping(ctx context.Context, conv ConversationRef, active bool) error
 }
 
+// Marker tells the network the user has read a conversation (XMPP XEP-0333
+// "displayed"), so the other side can show it. remoteID is the newest
+// message the user has seen; a connector may only know how to mark the
+// newest live message it received, and then marks that.
+type Marker interface {
+	MarkRead(ctx context.Context, conv ConversationRef, remoteID string) error
+}
+
 // Joiner joins or leaves group conversations at the user's request.
 type Joiner interface {
 	Join(ctx context.Context, conv string) error

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -56,7 +57,40 @@ func (c *Core) MarkRead(ctx context.Context, convRow int64) error {
 		return fmt.Errorf("mark conversation %d read: %w", convRow, err)
 	}
 	c.bus.publish([]Update{{Kind: UpdConversation, ConvRow: convRow}})
+	c.markOnNetwork(ctx, convRow)
 	return nil
+}
+
+// markOnNetwork tells the network the conversation was read, where the
+// connector can (read markers). A failure only costs the other side a
+// "read" tick, so it is logged, not returned.
+func (c *Core) markOnNetwork(ctx context.Context, convRow int64) {
+	conv, err := c.store.Conversation(ctx, convRow)
+	if err != nil {
+		return
+	}
+	ar := c.running(conv.Account)
+	if ar == nil {
+		return
+	}
+	conn, st := ar.snapshot()
+	m, ok := conn.(connectors.Marker)
+	if !ok || st.State != connectors.StateOnline.String() {
+		return
+	}
+	last := ""
+	if ms, err := c.store.Messages(ctx, convRow, 0, 1, false); err == nil && len(ms) == 1 {
+		last = ms[0].RemoteID
+	}
+	kind := connectors.Direct
+	if conv.Group {
+		kind = connectors.Group
+	}
+	mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.MarkRead(mctx, connectors.ConversationRef{ID: conv.RemoteID, Kind: kind}, last); err != nil {
+		c.log.Info("read marker not sent", "account", conv.Account, "err", err)
+	}
 }
 
 // SetMuted mutes or unmutes a conversation.

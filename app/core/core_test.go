@@ -42,6 +42,12 @@ func TestInboundMessageAppearsUnreadAndMarkReadClearsIt(t *testing.T) {
 	if got := e.convs(storage.FilterUnread); len(got) != 0 {
 		t.Fatalf("still unread after MarkRead: %+v", got)
 	}
+	n.mu.Lock()
+	marked := slices.Clone(n.marked)
+	n.mu.Unlock()
+	if !slices.Equal(marked, []string{"bob@m1"}) {
+		t.Fatalf("read marker on the network = %q, want bob@m1", marked)
+	}
 	if n, _ := e.core.UnreadTotal(bg); n != 0 {
 		t.Fatalf("unread total %d, want 0", n)
 	}

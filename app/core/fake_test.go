@@ -30,6 +30,7 @@ type fakeNet struct {
 	account  string
 	sent     []connectors.Outgoing
 	blocked  map[string]bool
+	marked   []string      // conversations marked read on the network
 	online   chan struct{} // closed on every successful connect (replaced each time)
 }
 
@@ -121,6 +122,16 @@ func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.blocked[handle] = block
+	return nil
+}
+
+func (f *fakeConn) MarkRead(ctx context.Context, conv connectors.ConversationRef, remoteID string) error {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.marked = append(n.marked, conv.ID+"@"+remoteID)
 	return nil
 }
 

@@ -165,3 +165,35 @@ func (c *Connector) SetTyping(ctx context.Context, conv connectors.ConversationR
 	return s.send(E(nsClient, "message", "to", to, "type", typ, "id", s.newID()).Add(
 		E(nsChatStates, state), E(nsHints, "no-store")))
 }
+
+// markRef is a peer's message that asked for chat markers (XEP-0333).
+type markRef struct{ from, id string }
+
+func (c *Connector) noteMarkable(conv, from, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.markable[conv] = markRef{from: from, id: id}
+}
+
+// MarkRead sends an XEP-0333 "displayed" marker for the newest markable
+// message the peer sent in this 1:1 conversation while we were connected
+// (markers acknowledge everything up to the marked message). Without one
+// there is nothing to mark, and that is not an error.
+func (c *Connector) MarkRead(ctx context.Context, conv connectors.ConversationRef, remoteID string) error {
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	c.mu.Lock()
+	ref, ok := c.markable[conv.ID]
+	delete(c.markable, conv.ID)
+	c.mu.Unlock()
+	if !ok || conv.Kind == connectors.Group {
+		return nil
+	}
+	if err := s.send(E(nsClient, "message", "to", ref.from, "type", "chat", "id", s.newID()).Add(
+		E(nsMarkers, "displayed", "id", ref.id))); err != nil {
+		return fmt.Errorf("xmpp: mark %s read: %w", conv.ID, err)
+	}
+	return nil
+}

@@ -79,6 +79,14 @@ func TestReceiptsTypingAndPresenceReachThePeer(t *testing.T) {
 		return ok && r.RemoteID == id && r.Conversation == prosody.JID("bob") && !r.Read
 	})
 
+	if err := bobConn.MarkRead(ctxT(t), direct(prosody.JID("alice")), ""); err != nil {
+		t.Fatal(err)
+	}
+	alice.Events.WaitFor(t, 0, "displayed marker", func(ev connectors.Event) bool {
+		r, ok := ev.(connectors.Receipt)
+		return ok && r.RemoteID == id && r.Conversation == prosody.JID("bob") && r.Read
+	})
+
 	if err := aliceConn.SetTyping(ctxT(t), direct(prosody.JID("bob")), true); err != nil {
 		t.Fatal(err)
 	}

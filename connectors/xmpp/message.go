@@ -171,6 +171,9 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 			s.c.noteArchiveID(key, sid)
 		}
 	}
+	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsMarkers, "markable") != nil && m.Get("id") != "" {
+		s.c.noteMarkable(conv.ID, m.Get("from"), m.Get("id"))
+	}
 	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsReceipts, "request") != nil && m.Get("id") != "" {
 		_ = s.send(E(nsClient, "message", "to", m.Get("from"), "id", s.newID()).Add(
 			E(nsReceipts, "received", "id", m.Get("id"))))

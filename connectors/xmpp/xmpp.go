@@ -57,6 +57,7 @@ type Connector struct {
 	filled   map[string]bool   // archive JID -> first backfill completed
 	names    map[string]string // roster names by bare JID
 	joinWait map[string]chan error
+	markable map[string]markRef // 1:1 conversation -> newest live markable message from the peer
 
 	smMu  sync.Mutex
 	sm    smState
@@ -86,6 +87,7 @@ func New() *Connector {
 		filled:   map[string]bool{},
 		names:    map[string]string{},
 		joinWait: map[string]chan error{},
+		markable: map[string]markRef{},
 	}
 }
 
@@ -94,6 +96,7 @@ var (
 	_ connectors.Historian = (*Connector)(nil)
 	_ connectors.Blocker   = (*Connector)(nil)
 	_ connectors.Typer     = (*Connector)(nil)
+	_ connectors.Marker    = (*Connector)(nil)
 	_ connectors.Joiner    = (*Connector)(nil)
 )
 
