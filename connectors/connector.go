@@ -53,6 +53,9 @@ type Account struct {
 	ID       string            // the user's name for the account; unique in a profile
 	Network  string            // registry key
 	Settings map[string]string // values of the non-secret Fields, by Key
+	// SyncState is the last SyncState event's State the connector emitted
+	// for this account (kept sealed by the core across restarts), or "".
+	SyncState string
 }
 
 // Setting returns a setting, or def when it is unset or empty.
@@ -236,6 +239,15 @@ type ConnectionState struct {
 	Self    string // the handle the network knows us by, once online
 }
 
+// SyncState: an opaque position (e.g. the newest archive ID seen) that the
+// core stores and hands back in Account.SyncState on later Runs, so a
+// restarted app resumes history where it stopped. It is stored only after
+// every event sent before it, so it never claims messages not yet stored.
+type SyncState struct {
+	Account string
+	State   string
+}
+
 func (e MessageReceived) AccountID() string     { return e.Account }
 func (e ContactUpdated) AccountID() string      { return e.Account }
 func (e ConversationUpdated) AccountID() string { return e.Account }
@@ -243,6 +255,7 @@ func (e Receipt) AccountID() string             { return e.Account }
 func (e Typing) AccountID() string              { return e.Account }
 func (e Presence) AccountID() string            { return e.Account }
 func (e ConnectionState) AccountID() string     { return e.Account }
+func (e SyncState) AccountID() string           { return e.Account }
 
 func (MessageReceived) isEvent()     {}
 func (ContactUpdated) isEvent()      {}
@@ -251,6 +264,7 @@ func (Receipt) isEvent()             {}
 func (Typing) isEvent()              {}
 func (Presence) isEvent()            {}
 func (ConnectionState) isEvent()     {}
+func (SyncState) isEvent()           {}
 
 // Outgoing is a message the user wants sent.
 type Outgoing struct {

@@ -282,3 +282,26 @@ func TestAccountFormIsValidatedAgainstTheNetwork(t *testing.T) {
 		t.Fatalf("secret survived account removal: %v", err)
 	}
 }
+
+func TestSyncPositionIsKeptAcrossRestartsAfterItsMessages(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msg("work", "bob", "bob", "covered by the position", "p1", e.clk.Now()))
+	n.deliver(t, connectors.SyncState{Account: "work", State: "archive@p1"})
+	eventually(t, "the position stored", func() bool {
+		b, err := e.core.store.Blob(bg, "work", syncBlob)
+		return err == nil && string(b) == "archive@p1"
+	})
+	e.reopen()
+	e.start()
+	n.waitOnline(t)
+	n.mu.Lock()
+	seen := slices.Clone(n.syncSeen)
+	n.mu.Unlock()
+	if !slices.Equal(seen, []string{"", "archive@p1"}) {
+		t.Fatalf("Account.SyncState per Run = %q", seen)
+	}
+}

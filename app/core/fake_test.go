@@ -31,6 +31,7 @@ type fakeNet struct {
 	sent     []connectors.Outgoing
 	blocked  map[string]bool
 	marked   []string      // conversations marked read on the network
+	syncSeen []string      // Account.SyncState given to each Run
 	online   chan struct{} // closed on every successful connect (replaced each time)
 }
 
@@ -74,6 +75,7 @@ func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connect
 		return errors.New("no such fake net")
 	}
 	n.mu.Lock()
+	n.syncSeen = append(n.syncSeen, acct.SyncState)
 	n.runs++
 	runs, fail, auth := n.runs, n.failRuns, n.authFail
 	n.mu.Unlock()

@@ -61,6 +61,7 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 		ins     []storage.MessageIn
 		live    []bool
 		updates []Update
+		syncs   []connectors.SyncState
 	)
 	for _, ev := range batch {
 		switch e := ev.(type) {
@@ -89,21 +90,35 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 			if conv, err := c.store.FindConversation(ctx, e.Account, e.Conversation.ID); err == nil {
 				updates = append(updates, Update{Kind: UpdConversation, Account: e.Account, ConvRow: conv.Row})
 			}
+		case connectors.SyncState:
+			syncs = append(syncs, e)
 		case connectors.Receipt, connectors.Presence:
 			// Not shown yet; nothing to store.
 		default:
 			c.log.Error("unknown connector event type", "type", typeName(ev))
 		}
 	}
+	stored := true
 	if len(ins) > 0 {
-		updates = append(updates, c.storeMessages(ctx, ins, live)...)
+		var ups []Update
+		ups, stored = c.storeMessages(ctx, ins, live)
+		updates = append(updates, ups...)
+	}
+	// A sync position is kept only once the messages before it are stored.
+	for _, st := range syncs {
+		if !stored {
+			break
+		}
+		if err := c.store.PutBlob(ctx, st.Account, syncBlob, []byte(st.State)); err != nil {
+			c.log.Error("store sync position", "account", st.Account, "err", err)
+		}
 	}
 	c.bus.publish(updates)
 }
 
 // storeMessages writes a batch, retrying a failing database a few times so
 // that a transient error (disk briefly full, busy) loses nothing.
-func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live []bool) []Update {
+func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live []bool) ([]Update, bool) {
 	var (
 		res []storage.PutResult
 		err error
@@ -117,7 +132,7 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 		time.Sleep(time.Duration(try+1) * 200 * time.Millisecond)
 	}
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	quiet := c.inQuietHours(ctx)
 	convs := map[int64]*storage.Conversation{} // looked up once per batch
@@ -143,7 +158,7 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 		}
 		ups = append(ups, u)
 	}
-	return ups
+	return ups, true
 }
 
 func storedMessage(in storage.MessageIn, r storage.PutResult) storage.Message {
@@ -217,3 +232,6 @@ func typeName(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// syncBlob is the blob key of a connector's SyncState.
+const syncBlob = "sync-state"

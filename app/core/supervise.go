@@ -114,6 +114,10 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account)
 			return
 		}
 		c.emitState(ctx, ar.name, connectors.StateConnecting, "")
+		acct.SyncState = ""
+		if b, err := c.store.Blob(ctx, a.Name, syncBlob); err == nil {
+			acct.SyncState = string(b)
+		}
 		ar.setConn(conn)
 		started := c.now()
 		err = conn.Run(ctx, acct, c.secrets.For(a.Name), c.events)

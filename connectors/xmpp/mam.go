@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -265,4 +266,62 @@ func (c *Connector) markFilled(archive string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.filled[archive] = true
+}
+
+// syncPosition is what the connector hands the core to keep across
+// restarts (connectors.SyncState): the newest archive ID seen in each
+// archive whose backfill completed ("" is the account's own archive).
+type syncPosition struct {
+	Archives map[string]string `json:"archives"`
+}
+
+// seedSync restores the archive positions of a previous process, so the
+// first backfill after a restart continues after them instead of taking
+// only the newest messages. A fresh connector only: positions this one
+// has seen are newer.
+func (c *Connector) seedSync(state string) {
+	if state == "" {
+		return
+	}
+	var p syncPosition
+	if err := json.Unmarshal([]byte(state), &p); err != nil {
+		return // an unreadable position costs a full backfill, nothing else
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.archive) > 0 {
+		return
+	}
+	for a, id := range p.Archives {
+		if id != "" {
+			c.archive[a], c.filled[a] = id, true
+		}
+	}
+}
+
+// syncState is the current position, and whether it changed since the
+// last one reported.
+func (c *Connector) syncState() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := syncPosition{Archives: map[string]string{}}
+	for a, id := range c.archive {
+		if c.filled[a] && id != "" {
+			p.Archives[a] = id
+		}
+	}
+	b, err := json.Marshal(p)
+	if err != nil || string(b) == c.lastSync {
+		return "", false
+	}
+	c.lastSync = string(b)
+	return c.lastSync, true
+}
+
+// emitSync reports the position when it moved. It is sent on the same
+// channel after the messages it covers, so the core stores it after them.
+func (s *session) emitSync() {
+	if st, changed := s.c.syncState(); changed {
+		s.emit(connectors.SyncState{Account: s.acct, State: st})
+	}
 }

@@ -240,6 +240,7 @@ func (c *Connector) serve(ctx context.Context, s *session, resumed bool, pending
 	if err := s.backfillAll(ctx, resumed); err != nil {
 		return s.failure(err)
 	}
+	s.emitSync()
 	iv, timeout := c.pingEvery()
 	tick := time.NewTicker(iv)
 	defer tick.Stop()
@@ -253,6 +254,7 @@ func (c *Connector) serve(ctx context.Context, s *session, resumed bool, pending
 			if err := s.ping(ctx, timeout); err != nil {
 				return s.failure(err)
 			}
+			s.emitSync()
 		}
 	}
 }

@@ -58,6 +58,7 @@ type Connector struct {
 	names    map[string]string // roster names by bare JID
 	joinWait map[string]chan error
 	markable map[string]markRef // 1:1 conversation -> newest live markable message from the peer
+	lastSync string             // the SyncState last emitted
 
 	smMu  sync.Mutex
 	sm    smState
@@ -173,6 +174,7 @@ func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets co
 	if err != nil {
 		return err
 	}
+	c.seedSync(acct.SyncState)
 	state := func(st connectors.ConnState, reason string) {
 		ev := connectors.ConnectionState{Account: acct.ID, State: st, Reason: reason}
 		if ctx.Err() == nil {
