@@ -161,6 +161,10 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 	if (o == fromLive || o == fromCarbonRecvd) && !out {
 		evs = append(evs, s.signals(m, conv, sender)...)
 	}
+	// Known before anyone sees the message, so it can be marked read at once.
+	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsMarkers, "markable") != nil && m.Get("id") != "" {
+		s.c.noteMarkable(conv.ID, m.Get("from"), m.Get("id"))
+	}
 	if o != fromArchive {
 		for _, ev := range evs {
 			if !s.emit(ev) {
@@ -170,9 +174,6 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 		if sid := stanzaID(m, archive); sid != "" && o == fromLive {
 			s.c.noteArchiveID(key, sid)
 		}
-	}
-	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsMarkers, "markable") != nil && m.Get("id") != "" {
-		s.c.noteMarkable(conv.ID, m.Get("from"), m.Get("id"))
 	}
 	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsReceipts, "request") != nil && m.Get("id") != "" {
 		_ = s.send(E(nsClient, "message", "to", m.Get("from"), "id", s.newID()).Add(
