@@ -333,6 +333,12 @@ type Marker interface {
 	MarkRead(ctx context.Context, conv ConversationRef, remoteID string) error
 }
 
+// Originaler returns the whole original of a message whose chat text is a
+// condensed view (an e-mail without its folded quotes and signature).
+type Originaler interface {
+	Original(ctx context.Context, remoteID string) (string, error)
+}
+
 // Joiner joins or leaves group conversations at the user's request.
 type Joiner interface {
 	Join(ctx context.Context, conv string) error

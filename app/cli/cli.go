@@ -56,6 +56,7 @@ Messages:
   inbox [--json] [--filter all|unread|awaiting|requests|blocked] [--account NAME] [--limit N]
   read CONVERSATION_ID [--json] [--limit N] [--before MESSAGE_ID] [--keep-unread]
   send ACCOUNT TARGET TEXT           TEXT '-' reads the message from stdin
+  original MESSAGE_ID                the whole original (an e-mail with quotes and signature)
   search QUERY [--json] [--limit N] [--offset N]
   export --format jsonl [--out FILE]
   import --format jsonl FILE
@@ -145,6 +146,8 @@ func (a *app) dispatch(ctx context.Context, cmd string, args []string) error {
 		return a.read(ctx, args)
 	case "send":
 		return a.send(ctx, args)
+	case "original":
+		return a.original(ctx, args)
 	case "search":
 		return a.search(ctx, args)
 	case "export":

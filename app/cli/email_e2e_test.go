@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -59,6 +60,10 @@ Date: ` + time.Now().Format(time.RFC1123Z) + `
 Content-Type: text/plain; charset=utf-8
 
 Lunch at noon?
+
+-- 
+Bob Builder
+Builder & Sons, Site Office
 `)
 	deliver(`From: Shop Deals <deals@shop.example>
 To: alice@localhost
@@ -77,6 +82,21 @@ Everything is 30% off this week.
 		rows := p.inbox()
 		return len(rows) == 1 && strings.Contains(rows[0].LastText, "Lunch at noon?")
 	})
+	// The chat shows the new text; the signature is one command away.
+	bobConv := p.inbox()[0]
+	if strings.Contains(bobConv.LastText, "Site Office") {
+		t.Fatalf("the signature was not folded away: %q", bobConv.LastText)
+	}
+	var bobMsgs []struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(p.sb("", "read", fmt.Sprint(bobConv.ID), "--json")), &bobMsgs); err != nil || len(bobMsgs) != 1 {
+		t.Fatalf("read Bob's conversation: %v %+v", err, bobMsgs)
+	}
+	if orig := p.sb("", "original", fmt.Sprint(bobMsgs[0].ID)); !strings.Contains(orig, "Lunch at noon?") || !strings.Contains(orig, "Site Office") {
+		t.Fatalf("original = %q", orig)
+	}
+
 	var req []inboxJSON
 	eventually(t, "the newsletter held", func() bool { req = p.inbox("--filter", "requests"); return len(req) == 1 })
 	if !strings.Contains(req[0].LastText, "30% off") || !strings.Contains(req[0].Reason, "not subscribed") {

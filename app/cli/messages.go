@@ -334,3 +334,28 @@ func (a *app) search(ctx context.Context, args []string) error {
 	}
 	return tw.Flush()
 }
+
+func (a *app) original(ctx context.Context, args []string) error {
+	pos, err := parse(newFlags("original"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: original MESSAGE_ID (the id of `read --json`)")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usagef("message ID %q is not a number", pos[0])
+	}
+	api, _, done, err := a.api(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	text, err := api.Original(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.env.Stdout, text)
+	return nil
+}

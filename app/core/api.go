@@ -39,6 +39,9 @@ type API interface {
 	Conversation(ctx context.Context, row int64) (storage.Conversation, error)
 	// Messages pages a conversation: the limit newest before beforeRow (0 = newest), ascending.
 	Messages(ctx context.Context, convRow, beforeRow int64, limit int) ([]storage.Message, error)
+	// Original fetches the full original of a message from its network
+	// (an e-mail with its quotes and signature), where the network keeps one.
+	Original(ctx context.Context, msgRow int64) (string, error)
 	// MarkRead clears a conversation's unread count.
 	MarkRead(ctx context.Context, convRow int64) error
 	// SetMuted mutes or unmutes a conversation's notifications.

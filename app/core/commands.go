@@ -51,6 +51,29 @@ func (c *Core) Messages(ctx context.Context, convRow, beforeRow int64, limit int
 	return out, nil
 }
 
+// Original asks the message's network for the whole original; the
+// account must be connected and its network able to (e-mail).
+func (c *Core) Original(ctx context.Context, msgRow int64) (string, error) {
+	m, err := c.store.Message(ctx, msgRow)
+	if err != nil {
+		return "", fmt.Errorf("original of message %d: %w", msgRow, err)
+	}
+	ar := c.running(m.Account)
+	if ar == nil {
+		return "", fmt.Errorf("original of message %d: account %q is not connected (start `switchboard run` or the app)", msgRow, m.Account)
+	}
+	conn, _ := ar.snapshot()
+	o, ok := conn.(connectors.Originaler)
+	if !ok {
+		return "", fmt.Errorf("original of message %d: %s keeps no original beyond what is shown", msgRow, m.Network)
+	}
+	text, err := o.Original(ctx, m.RemoteID)
+	if err != nil {
+		return "", fmt.Errorf("original of message %d: %w", msgRow, err)
+	}
+	return text, nil
+}
+
 // MarkRead clears a conversation's unread count.
 func (c *Core) MarkRead(ctx context.Context, convRow int64) error {
 	if err := c.store.MarkRead(ctx, convRow); err != nil {

@@ -102,6 +102,12 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 			return nil, err
 		}
 		return c.Messages(ctx, p.Conv, p.Before, p.Limit)
+	case "Original":
+		var p pRow
+		if err := dec(&p); err != nil {
+			return nil, err
+		}
+		return c.Original(ctx, p.Row)
 	case "MarkRead":
 		var p pRow
 		if err := dec(&p); err != nil {
@@ -272,6 +278,9 @@ func (cl *Client) Conversation(ctx context.Context, row int64) (out storage.Conv
 }
 func (cl *Client) Messages(ctx context.Context, conv, before int64, limit int) (out []storage.Message, err error) {
 	return out, cl.call(ctx, "Messages", pMessages{conv, before, limit}, &out)
+}
+func (cl *Client) Original(ctx context.Context, row int64) (text string, err error) {
+	return text, cl.call(ctx, "Original", pRow{row}, &text)
 }
 func (cl *Client) MarkRead(ctx context.Context, row int64) error {
 	return cl.call(ctx, "MarkRead", pRow{row}, nil)

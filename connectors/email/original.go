@@ -16,11 +16,11 @@ import (
 // whole readable text of a mail (quotes, signature and all, HTML rendered
 // as text, attachments listed), fetched from the IMAP server on demand
 // because the chat text keeps only the new part.
-type Originaler interface {
-	Original(ctx context.Context, remoteID string) (string, error)
-}
+//
+// It is connectors.Originaler; the alias keeps this package's name for it.
+type Originaler = connectors.Originaler
 
-var _ Originaler = (*Connector)(nil)
+var _ connectors.Originaler = (*Connector)(nil)
 
 // ErrNotFound is returned by Original when no mail has that remote ID.
 var ErrNotFound = errors.New("mail not found on the server")
