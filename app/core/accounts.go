@@ -48,6 +48,7 @@ func (c *Core) Accounts(ctx context.Context) ([]AccountStatus, error) {
 			st.State, st.Reason, st.Self, st.Since = live.State, live.Reason, live.Self, live.Since
 		}
 		st.Unread = unread[a.Name]
+		st.Capabilities = capabilities(a.Network)
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -238,4 +239,36 @@ func (c *Core) TestAccount(ctx context.Context, spec AccountSpec, timeout time.D
 			return err
 		}
 	}
+}
+
+// capabilities lists what a network's connector can do beyond the basics,
+// by the optional interfaces it implements (never by its name).
+func capabilities(network string) []string {
+	conn, err := connectors.New(network)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range []struct {
+		name string
+		has  bool
+	}{
+		{"history", is[connectors.Historian](conn)},
+		{"block", is[connectors.Blocker](conn)},
+		{"unsubscribe", is[connectors.Unsubscriber](conn)},
+		{"typing", is[connectors.Typer](conn)},
+		{"join", is[connectors.Joiner](conn)},
+		{"markers", is[connectors.Marker](conn)},
+		{"original", is[connectors.Originaler](conn)},
+	} {
+		if c.has {
+			out = append(out, c.name)
+		}
+	}
+	return out
+}
+
+func is[T any](v any) bool {
+	_, ok := v.(T)
+	return ok
 }

@@ -98,6 +98,10 @@ type AccountStatus struct {
 	Since    time.Time         `json:"since"`  // when State was entered
 	Unread   int               `json:"unread"`
 	Disabled bool              `json:"disabled"`
+	// Capabilities the account's network offers, for the UI to show the
+	// matching actions: "history", "block", "unsubscribe", "typing",
+	// "join", "markers", "original".
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // SendRequest is one message the user sends.

@@ -312,3 +312,8 @@ func contains(list []string, want string) bool {
 	}
 	return false
 }
+
+// Original makes the fake network keep fuller originals, like e-mail.
+func (f *fakeConn) Original(ctx context.Context, remoteID string) (string, error) {
+	return "FULL ORIGINAL of " + remoteID + "\n-- \nsignature", nil
+}

@@ -71,6 +71,7 @@ type msgItem struct {
 	when   *canvas.Text
 	state  *widget.Icon
 	retry  *widget.Button
+	orig   *widget.Button
 	body   *widget.RichText
 	day    *canvas.Text
 	dayL   *canvas.Line
@@ -98,6 +99,8 @@ func newMsgItem(p *chatPane) *msgItem {
 	it.body.Wrapping = fyne.TextWrapWord
 	it.retry = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() { p.v.retry(it.msg) })
 	it.retry.Importance = widget.DangerImportance
+	it.orig = widget.NewButtonWithIcon("Original", theme.DocumentIcon(), func() { p.v.showOriginal(it.msg) })
+	it.orig.Importance = widget.LowImportance
 	it.ExtendBaseWidget(it)
 	return it
 }
@@ -173,6 +176,8 @@ func (r *msgRenderer) Objects() []fyne.CanvasObject {
 	}
 	if it.msg.SendState == storage.SendFailed {
 		objs = append(objs, it.retry)
+	} else if it.showsOriginal() {
+		objs = append(objs, it.orig)
 	}
 	return objs
 }
@@ -219,7 +224,17 @@ func (r *msgRenderer) Layout(s fyne.Size) {
 		bs := it.retry.MinSize()
 		it.retry.Move(fyne.NewPos(s.Width-msgSideInset-bs.Width, msgTopPad-4))
 		it.retry.Resize(bs)
+	} else if it.showsOriginal() {
+		bs := it.orig.MinSize()
+		it.orig.Move(fyne.NewPos(s.Width-msgSideInset-bs.Width, msgTopPad-4))
+		it.orig.Resize(bs)
 	}
+}
+
+// showsOriginal: a message heading whose network keeps a fuller original
+// (an e-mail's quotes and signature) gets a button for it.
+func (it *msgItem) showsOriginal() bool {
+	return !it.row.cont && it.msg.Direction == storage.In && it.p.v.hasCapability(it.msg.Account, "original")
 }
 
 func (r *msgRenderer) Refresh() {

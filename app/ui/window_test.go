@@ -362,3 +362,36 @@ func TestOfflineAccountDisablesComposerWithReason(t *testing.T) {
 		t.Fatalf("sidebar status %q", st)
 	}
 }
+
+func TestOriginalOfAMessageOpensFromTheConversation(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	m := inbound("Work", "bob", "bob", "the short version", false)
+	fc.push(m)
+	h.waitFor("bob in the list", func() bool { _, ok := h.convByTitle("bob"); return ok })
+	h.tapConversation("bob")
+	h.waitFor("the message", func() bool { return contains(h.renderedMessages(), "the short version") })
+	var orig *widget.Button
+	h.waitFor("an Original button on bob's message", func() bool {
+		for _, o := range test.LaidOutObjects(h.v.chat.list) {
+			if mi, ok := o.(*msgItem); ok && mi.msg.Text == "the short version" && mi.showsOriginal() {
+				orig = mi.orig
+				return true
+			}
+		}
+		return false
+	})
+	test.Tap(orig)
+	h.waitFor("the original in a dialog", func() bool {
+		top := h.v.win.Canvas().Overlays().Top()
+		if top == nil {
+			return false
+		}
+		for _, o := range test.LaidOutObjects(top) {
+			if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "FULL ORIGINAL of "+m.Message.RemoteID) {
+				return true
+			}
+		}
+		return false
+	})
+}
