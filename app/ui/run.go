@@ -278,7 +278,11 @@ func (s *shell) askPassphrase(create bool, answer chan<- []byte) {
 	if create {
 		items = append(items, widget.NewFormItem("Repeat", confirm))
 	}
-	ok := widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), submit)
+	label := "Unlock"
+	if create {
+		label = "Create archive"
+	}
+	ok := widget.NewButtonWithIcon(label, theme.LoginIcon(), submit)
 	ok.Importance = widget.HighImportance
 	cancel := widget.NewButton("Quit", func() {
 		select {
