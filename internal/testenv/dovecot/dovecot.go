@@ -11,7 +11,6 @@ package dovecot
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -22,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"switchboard/internal/testenv/ports"
 	"sync"
 	"syscall"
 	"testing"
@@ -86,12 +86,12 @@ func Start(opts Options) (*Server, error) {
 	if err := s.prepareDir(); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(6)
+	pp, err := ports.Free(6)
 	if err != nil {
 		return nil, err
 	}
-	s.IMAPAddr, s.IMAPSAddr, s.LMTPAddr = addr(ports[0]), addr(ports[1]), addr(ports[2])
-	conf := renderConfig(confParams{dir: s.Dir, runDir: s.runDir, imap: ports[0], imaps: ports[1], lmtp: ports[2], users: pu})
+	s.IMAPAddr, s.IMAPSAddr, s.LMTPAddr = addr(pp[0]), addr(pp[1]), addr(pp[2])
+	conf := renderConfig(confParams{dir: s.Dir, runDir: s.runDir, imap: pp[0], imaps: pp[1], lmtp: pp[2], users: pu})
 	if err := os.WriteFile(filepath.Join(s.Dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("dovecot: write config: %w", err)
 	}
@@ -104,13 +104,13 @@ func Start(opts Options) (*Server, error) {
 		s.cleanupRunDir()
 		return nil, err
 	}
-	sub, err := startSubmission(s, ports[3], ports[4], ports[5])
+	sub, err := startSubmission(s, pp[3], pp[4], pp[5])
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.smtp = sub
-	s.SubmitAddr, s.SubmitTLSAddr, s.PlainSMTP = addr(ports[3]), addr(ports[4]), addr(ports[5])
+	s.SubmitAddr, s.SubmitTLSAddr, s.PlainSMTP = addr(pp[3]), addr(pp[4]), addr(pp[5])
 	return s, nil
 }
 
@@ -236,30 +236,12 @@ func (s *Server) startProcess() error {
 	s.cmd, s.exited, s.logFile = cmd, exited, logFile
 	s.mu.Unlock()
 	for _, a := range []string{s.IMAPAddr, s.IMAPSAddr, s.LMTPAddr} {
-		if err := waitPort(a, exited, 15*time.Second); err != nil {
+		if err := ports.WaitOpen(a, exited, 15*time.Second); err != nil {
 			s.stopProcess()
 			return fmt.Errorf("dovecot: %w; log:\n%s", err, s.logTail())
 		}
 	}
 	return nil
-}
-
-func waitPort(a string, exited <-chan struct{}, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return fmt.Errorf("process exited before %s opened", a)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", a, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("port %s not open after %v", a, limit)
 }
 
 // stopProcess kills Dovecot's whole process group and waits for it.
@@ -330,22 +312,3 @@ func (s *Server) logTail() string {
 
 // Log returns the end of Dovecot's log (for test failure messages).
 func (s *Server) Log() string { return s.logTail() }
-
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("dovecot: pick a free port: %w", err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}

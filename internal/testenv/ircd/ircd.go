@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"switchboard/internal/testenv/ports"
 	"sync"
 	"syscall"
 	"testing"
@@ -124,10 +125,11 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 	s := &Server{Kind: opts.Kind, CertPEM: certPEM, CAFile: filepath.Join(dir, "cert.pem"), Dir: dir, ctx: ctx, opts: opts}
 	var lastErr error
 	for attempt := 0; attempt < 4; attempt++ { // another process may take a port we picked
-		port, tlsPort, err := freePorts()
+		pp, err := ports.Free(2)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("ircd: %w", err)
 		}
+		port, tlsPort := pp[0], pp[1]
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
 		if err := s.writeConfig(port, tlsPort); err != nil {
@@ -315,24 +317,4 @@ func (s *Server) signal(sig syscall.Signal) error {
 func (s *Server) Close() error {
 	_ = s.Resume() // a stopped process ignores nothing but SIGKILL, yet be tidy
 	return s.Stop()
-}
-
-// freePorts picks two distinct free TCP ports on 127.0.0.1.
-func freePorts() (int, int, error) {
-	var ports [2]int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, 0, fmt.Errorf("ircd: pick a free port: %w", err)
-		}
-		ls = append(ls, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	return ports[0], ports[1], nil
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"switchboard/internal/testenv/ports"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,13 +98,11 @@ func New(dir string, cfg Config) (*Server, error) {
 	if err := writeSelfSigned(s.CAFile, filepath.Join(dir, "key.pem"), []string{Domain, MUC}); err != nil {
 		return nil, err
 	}
-	var err error
-	if s.Port, err = freePort(); err != nil {
-		return nil, err
+	pp, err := ports.Free(2)
+	if err != nil {
+		return nil, fmt.Errorf("prosody: %w", err)
 	}
-	if s.TLSPort, err = freePort(); err != nil {
-		return nil, err
-	}
+	s.Port, s.TLSPort = pp[0], pp[1]
 	if err := os.WriteFile(s.configPath(), []byte(s.config()), 0o644); err != nil {
 		return nil, fmt.Errorf("prosody: write config: %w", err)
 	}
@@ -195,7 +194,7 @@ func (s *Server) start() error {
 	s.cmd, s.done = cmd, done
 	s.mu.Unlock()
 	for _, p := range []int{s.Port, s.TLSPort} {
-		if err := waitPort(p, done, 15*time.Second); err != nil {
+		if err := ports.WaitOpen(net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), done, 15*time.Second); err != nil {
 			_ = s.Kill()
 			return fmt.Errorf("prosody: %w; log: %s", err, s.logTail())
 		}
@@ -264,32 +263,4 @@ func (s *Server) AddUser(t testing.TB, user, password string) {
 	if err := s.Register(user, password); err != nil {
 		t.Fatalf("%v", err)
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("prosody: pick a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitPort(port int, exited <-chan struct{}, limit time.Duration) error {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return fmt.Errorf("server exited before port %d opened", port)
-		default:
-		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("port %d not open after %s", port, limit)
 }
