@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,33 +14,8 @@ import (
 	_ "switchboard/connectors/irc"
 	"switchboard/internal/testenv/ircd"
 	"switchboard/storage"
+	"switchboard/storage/storagetest"
 )
-
-type benchKeyring struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (k *benchKeyring) Get(s, u string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if v, ok := k.m[s+"/"+u]; ok {
-		return v, nil
-	}
-	return "", storage.ErrKeyringNotFound
-}
-func (k *benchKeyring) Set(s, u, v string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[s+"/"+u] = v
-	return nil
-}
-func (k *benchKeyring) Delete(s, u string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, s+"/"+u)
-	return nil
-}
 
 // BenchmarkIRCFloodToArchive: a peer floods 10,000 messages through
 // InspIRCd (no fake lag) into a channel Switchboard has joined; every one
@@ -61,7 +35,7 @@ func BenchmarkIRCFloodToArchive(b *testing.B) {
 func ircToArchive(b *testing.B, srv *ircd.Server, n int, gap time.Duration) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		c, err := core.Open(ctx, core.Options{ProfileDir: b.TempDir(), Keyring: &benchKeyring{m: map[string]string{}}, NoControlSocket: true})
+		c, err := core.Open(ctx, core.Options{ProfileDir: b.TempDir(), Keyring: &storagetest.MemKeyring{}, NoControlSocket: true})
 		if err != nil {
 			b.Fatal(err)
 		}

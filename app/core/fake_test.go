@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"switchboard/connectors"
-	"switchboard/storage"
+	"switchboard/storage/storagetest"
 )
 
 // The core's own tests drive it with a scripted connector, "coretest",
@@ -172,41 +172,6 @@ func (n *fakeNet) sentTexts() []string {
 	return out
 }
 
-// memKeyring is an in-memory storage.Keyring for tests.
-type memKeyring struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func newMemKeyring() *memKeyring { return &memKeyring{m: map[string]string{}} }
-
-func (k *memKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[service+"\x00"+user]
-	if !ok {
-		return "", storage.ErrKeyringNotFound
-	}
-	return v, nil
-}
-
-func (k *memKeyring) Set(service, user, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.m[service+"\x00"+user] = secret
-	return nil
-}
-
-func (k *memKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if _, ok := k.m[service+"\x00"+user]; !ok {
-		return storage.ErrKeyringNotFound
-	}
-	delete(k.m, service+"\x00"+user)
-	return nil
-}
-
 // clock is a settable time source.
 type clock struct {
 	mu sync.Mutex
@@ -229,14 +194,14 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t    *testing.T
 	dir  string
-	kr   *memKeyring
+	kr   *storagetest.MemKeyring
 	clk  *clock
 	core *Core
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), kr: newMemKeyring(), clk: &clock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}}
+	e := &env{t: t, dir: t.TempDir(), kr: &storagetest.MemKeyring{}, clk: &clock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}}
 	e.open()
 	return e
 }

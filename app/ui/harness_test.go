@@ -16,40 +16,8 @@ import (
 	"switchboard/app/core"
 	"switchboard/connectors"
 	"switchboard/storage"
+	"switchboard/storage/storagetest"
 )
-
-// memKeyring is an in-memory OS keyring for tests.
-type memKeyring struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func (k *memKeyring) Get(service, user string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	v, ok := k.m[service+"\x00"+user]
-	if !ok {
-		return "", storage.ErrKeyringNotFound
-	}
-	return v, nil
-}
-
-func (k *memKeyring) Set(service, user, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.m == nil {
-		k.m = map[string]string{}
-	}
-	k.m[service+"\x00"+user] = secret
-	return nil
-}
-
-func (k *memKeyring) Delete(service, user string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, service+"\x00"+user)
-	return nil
-}
 
 // The "uitest" network: a fake connector that lets a test push inbound
 // events and records what the core sends. Connectors are created by the
@@ -182,7 +150,7 @@ func newHarness(t *testing.T, accounts ...string) *harness {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newAppTheme(themeLight))
 	ctx, cancel := context.WithCancel(context.Background())
-	c, err := core.Open(ctx, core.Options{ProfileDir: t.TempDir(), Keyring: &memKeyring{}, NoControlSocket: true})
+	c, err := core.Open(ctx, core.Options{ProfileDir: t.TempDir(), Keyring: &storagetest.MemKeyring{}, NoControlSocket: true})
 	if err != nil {
 		cancel()
 		t.Fatalf("open core: %v", err)
