@@ -4,13 +4,14 @@
 //
 // The shape follows database/sql/driver: a small required interface
 // (Connector) plus optional capability interfaces (Historian, Blocker,
-// Unsubscriber, Typer, …) that the core detects with a type assertion.
+// Unsubscriber, Typer, AttachmentFetcher, …) that the core detects with a type assertion.
 package connectors
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -120,6 +121,18 @@ type Message struct {
 	Notice       bool              // a notice / automated message
 	ReplyTo      string            // RemoteID of the message this replies to, if any
 	Headers      map[string]string // protocol evidence the policy may use (List-Unsubscribe, bot flags…)
+	// Attachments lists the files that came with the message, in the
+	// message's order. Only their description travels with the event; the
+	// bytes are fetched afterwards through AttachmentFetcher and saved
+	// sealed by the core, so a mail with a 25 MB file never sits in memory.
+	Attachments []Attachment
+}
+
+// Attachment describes one file of a message.
+type Attachment struct {
+	Name string // file name as the sender gave it; may be empty
+	Type string // media type, "application/pdf"
+	Size int64  // decoded size in bytes, or -1 when unknown
 }
 
 // ContactKind is the connector's evidence of who a contact is.
@@ -338,6 +351,19 @@ type Marker interface {
 type Originaler interface {
 	Original(ctx context.Context, remoteID string) (string, error)
 }
+
+// AttachmentFetcher streams the bytes of a message's attachments. save is
+// called once per attachment, in the order of Message.Attachments, with
+// its index there; the reader is only valid during the call and yields
+// the decoded bytes. A message the network no longer has is reported as
+// an error wrapping ErrGone, so the core stops asking.
+type AttachmentFetcher interface {
+	FetchAttachments(ctx context.Context, remoteID string, save func(index int, a Attachment, r io.Reader) error) error
+}
+
+// ErrGone is wrapped by capability calls about a message the network no
+// longer has (deleted or expunged from the server).
+var ErrGone = errors.New("no longer on the server")
 
 // Joiner joins or leaves group conversations at the user's request.
 type Joiner interface {

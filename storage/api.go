@@ -88,6 +88,46 @@ type MessageIn struct {
 	Hold       Hold
 	HoldReason string // plain words for Requests ("AcmeDeals started a conversation; you have not subscribed"); sealed
 	SendState  SendState
+	// Attachments lists the message's files; their bytes are saved later
+	// with SaveAttachment.
+	Attachments []AttachmentIn
+}
+
+// AttachmentIn describes a file of a message being stored.
+type AttachmentIn struct {
+	Name string
+	Type string
+	Size int64 // -1 when unknown
+}
+
+// AttachState says whether an attachment's bytes are in the archive.
+type AttachState string
+
+const (
+	AttachPending AttachState = "pending" // listed; bytes not fetched yet
+	AttachSaved   AttachState = "saved"   // bytes sealed in the archive
+	AttachFailed  AttachState = "failed"  // the network could not give them; Error says why
+)
+
+// Attachment is a stored file of a message, decrypted (not its bytes:
+// OpenAttachment reads those).
+type Attachment struct {
+	ID     int64
+	MsgRow int64
+	Index  int // position in the message's list
+	Name   string
+	Type   string
+	Size   int64 // bytes (the listed size until saved; -1 unknown)
+	State  AttachState
+	Error  string
+}
+
+// PendingAttachment is an attachment still to fetch, with what names its
+// message on the network.
+type PendingAttachment struct {
+	Attachment
+	Account  string
+	RemoteID string
 }
 
 // PutResult reports what PutMessages did with one MessageIn, in order.
@@ -99,22 +139,23 @@ type PutResult struct {
 
 // Message is a stored message, decrypted.
 type Message struct {
-	Row        int64
-	ConvRow    int64
-	Account    string
-	Network    string
-	RemoteID   string
-	Sender     string
-	SenderName string
-	Time       time.Time
-	Direction  Direction
-	Text       string
-	Action     bool
-	Notice     bool
-	Hold       Hold
-	HoldReason string
-	SendState  SendState
-	SendError  string
+	Row         int64
+	ConvRow     int64
+	Account     string
+	Network     string
+	RemoteID    string
+	Sender      string
+	SenderName  string
+	Time        time.Time
+	Direction   Direction
+	Text        string
+	Action      bool
+	Notice      bool
+	Hold        Hold
+	HoldReason  string
+	SendState   SendState
+	SendError   string
+	Attachments []Attachment // the message's files, if any
 }
 
 // Filter selects conversations for the unified list.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zalando/go-keyring"
@@ -37,8 +38,14 @@ func TestNoPlaintextOnDiskOrInLogs(t *testing.T) {
 	_, err = s.PutMessages(ctx, []MessageIn{m})
 	must(err)
 	m.RemoteID, m.Hold, m.Text = c("RemoteID2"), Delivered, c("Text2")
-	_, err = s.PutMessages(ctx, []MessageIn{m})
+	m.Attachments = []AttachmentIn{{Name: c("FileName"), Type: "application/x-" + c("FileType"), Size: 40}}
+	res, err := s.PutMessages(ctx, []MessageIn{m})
 	must(err)
+	atts, err := s.Attachments(ctx, res[0].MsgRow)
+	must(err)
+	_, err = s.SaveAttachment(ctx, atts[0].ID, strings.NewReader(strings.Repeat(c("FileBytes"), 3)))
+	must(err)
+	must(s.FailAttachment(ctx, atts[0].ID, c("FileError")))
 	must(s.PutContact(ctx, Contact{Account: c("AcctName"), Handle: c("Handle"), Name: c("ContactName"), Evidence: []string{c("Evidence")}}))
 	it, err := s.Enqueue(ctx, OutboxItem{Account: c("AcctName"), Network: "irc", ConvID: c("OutConv"), Text: c("OutText")})
 	must(err)
@@ -58,7 +65,8 @@ func TestNoPlaintextOnDiskOrInLogs(t *testing.T) {
 
 	canaries := []string{"AcctName", "Setting", "ConvID", "ConvTitle", "RemoteID", "Sender", "Text", "HoldReason",
 		"Handle", "ContactName", "Evidence", "OutConv", "OutText", "SendError", "Brand", "LedgerBrand", "LedgerMsg",
-		"BlobKey", "BlobData", "PrefKey", "PrefValue", "Password"}
+		"BlobKey", "BlobData", "PrefKey", "PrefValue", "Password",
+		"FileName", "FileType", "FileBytes", "FileError"}
 	check := func(when string) {
 		t.Helper()
 		files := map[string][]byte{"log": logs.Bytes()}

@@ -249,7 +249,9 @@ func (t *wtx) deleteMessages(ids []int64) error {
 				byTok[tok] = append(byTok[tok], id)
 			}
 		}
-		for _, q := range []string{`DELETE FROM messages WHERE id = ?`, `DELETE FROM attachments WHERE msg_id = ?`} {
+		for _, q := range []string{`DELETE FROM messages WHERE id = ?`,
+			`DELETE FROM attachment_chunks WHERE att_id IN (SELECT id FROM attachments WHERE msg_id = ?)`,
+			`DELETE FROM attachments WHERE msg_id = ?`} {
 			if _, err := t.exec(q, id); err != nil {
 				return fmt.Errorf("storage: delete message %d: %w", id, err)
 			}

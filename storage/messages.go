@@ -16,6 +16,7 @@ const (
 	flagOut    = 1
 	flagAction = 2
 	flagNotice = 4
+	flagFiles  = 8 // has rows in attachments
 )
 
 const (
@@ -145,6 +146,11 @@ func (t *wtx) putMessages(msgs []MessageIn) ([]PutResult, error) {
 			continue
 		}
 		c.add(id, m)
+		if len(m.Attachments) > 0 {
+			if err := t.insertAttachments(id, m.Attachments); err != nil {
+				return nil, err
+			}
+		}
 		if m.Text != "" {
 			newIdx = append(newIdx, indexed{id: id, toks: t.w.tokenTags(m.Text)})
 		}
@@ -178,6 +184,9 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 	}
 	if m.Notice {
 		flags |= flagNotice
+	}
+	if len(m.Attachments) > 0 {
+		flags |= flagFiles
 	}
 	state, _ := sendStateCode(m.SendState)
 	body := s.sealMsg(id, msgBody{remoteID: m.RemoteID, sender: m.Sender, senderName: m.SenderName,
@@ -297,6 +306,11 @@ func (s *Store) decodeMsg(ctx context.Context, r rawMsg) (Message, error) {
 		Hold: Hold(r.hold), SendState: sendStateOf(r.state)}
 	if r.flags&flagOut != 0 {
 		m.Direction = Out
+	}
+	if r.flags&flagFiles != 0 {
+		if m.Attachments, err = s.Attachments(ctx, r.row); err != nil {
+			return Message{}, err
+		}
 	}
 	return m, nil
 }

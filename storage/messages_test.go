@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestMessageFieldsRoundTrip(t *testing.T) {
 	want := Message{Row: res[0].MsgRow, ConvRow: res[0].ConvRow, Account: "acct", Network: "irc", RemoteID: "r1",
 		Sender: "alice", SenderName: "alice Name", Time: in.Time, Direction: Out, Text: "an /me action",
 		Action: true, Notice: true, SendState: SendSent}
-	if m != want {
+	if !reflect.DeepEqual(m, want) {
 		t.Fatalf("got  %+v\nwant %+v", m, want)
 	}
 	c, err := s.FindConversation(context.Background(), "acct", "#chan")

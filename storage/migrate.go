@@ -147,6 +147,28 @@ CREATE TABLE prefs(key_tag INTEGER PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE secrets(account_id INTEGER NOT NULL, key_tag INTEGER NOT NULL, body BLOB NOT NULL,
 	PRIMARY KEY(account_id, key_tag));
 `,
+	// 2: attachments listed per message, bytes in sealed chunks. The
+	// attachments table of migration 1 was never written.
+	`
+DROP TABLE attachments;
+CREATE TABLE attachments(
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	msg_id INTEGER NOT NULL,
+	idx    INTEGER NOT NULL,           -- position in the message's list
+	state  INTEGER NOT NULL,           -- 0 pending, 1 saved, 2 failed
+	size   INTEGER NOT NULL,           -- bytes
+	chunks INTEGER NOT NULL DEFAULT 0, -- sealed chunks once saved
+	body   BLOB NOT NULL               -- sealed: message row, index, name, media type, size, chunks, error, state
+);
+CREATE UNIQUE INDEX attach_msg ON attachments(msg_id, idx);
+CREATE INDEX attach_pending ON attachments(msg_id) WHERE state = 0;
+CREATE TABLE attachment_chunks(
+	att_id INTEGER NOT NULL,
+	seq    INTEGER NOT NULL,
+	body   BLOB NOT NULL,              -- sealed bytes, associated data = attachment and position
+	PRIMARY KEY(att_id, seq)
+);
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.
