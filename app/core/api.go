@@ -42,6 +42,11 @@ type API interface {
 	// Original fetches the full original of a message from its network
 	// (an e-mail with its quotes and signature), where the network keeps one.
 	Original(ctx context.Context, msgRow int64) (string, error)
+	// Attachments lists a message's files (also in Message.Attachments).
+	Attachments(ctx context.Context, msgRow int64) ([]storage.Attachment, error)
+	// SaveAttachment writes an attachment's bytes to w, downloading them
+	// into the archive first when needed (its account must be online then).
+	SaveAttachment(ctx context.Context, id int64, w io.Writer) (storage.Attachment, error)
 	// MarkRead clears a conversation's unread count.
 	MarkRead(ctx context.Context, convRow int64) error
 	// SetMuted mutes or unmutes a conversation's notifications.
@@ -100,7 +105,7 @@ type AccountStatus struct {
 	Disabled bool              `json:"disabled"`
 	// Capabilities the account's network offers, for the UI to show the
 	// matching actions: "history", "block", "unsubscribe", "typing",
-	// "join", "markers", "original".
+	// "join", "markers", "original", "attachments".
 	Capabilities []string `json:"capabilities,omitempty"`
 }
 

@@ -21,7 +21,8 @@ import (
 // running Switchboard (`switchboard run` or the GUI) holds. It is a Unix
 // socket, mode 0600, in the profile directory. Each connection carries one
 // request: a JSON line {"method","params"} answered by a JSON line
-// {"result"} or {"error"}. Export streams raw JSONL after the answer line;
+// {"result"} or {"error"}. Export streams raw JSONL after the answer line,
+// SaveAttachment the attachment's bytes (as many as its Size);
 // Import streams raw JSONL after the request line up to the client's
 // half-close.
 
@@ -129,6 +130,20 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 		writeResponse(conn, struct{}{}, nil)
 		if _, err := s.api.Export(ctx, conn); err != nil {
 			s.log.Error("control export", "err", err)
+		}
+		return
+	case "SaveAttachment":
+		var p pRow
+		if err := json.Unmarshal(req.Params, &p); err != nil {
+			writeResponse(conn, nil, fmt.Errorf("bad parameters for %s: %w", req.Method, err))
+			return
+		}
+		a, err := s.api.ensureSaved(ctx, p.Row)
+		writeResponse(conn, a, err)
+		if err == nil {
+			if err := s.api.copyAttachment(ctx, p.Row, conn); err != nil {
+				s.log.Error("control save attachment", "err", err)
+			}
 		}
 		return
 	case "Import":

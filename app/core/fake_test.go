@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +35,9 @@ type fakeNet struct {
 	marked   []string      // conversations marked read on the network
 	syncSeen []string      // Account.SyncState given to each Run
 	online   chan struct{} // closed on every successful connect (replaced each time)
+	files    map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
+	fileErr  error               // non-nil: FetchAttachments fails with it
+	fetches  int
 }
 
 var nets = struct {
@@ -134,6 +139,29 @@ func (f *fakeConn) MarkRead(ctx context.Context, conv connectors.ConversationRef
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.marked = append(n.marked, conv.ID+"@"+remoteID)
+	return nil
+}
+
+func (f *fakeConn) FetchAttachments(ctx context.Context, remoteID string, save func(int, connectors.Attachment, io.Reader) error) error {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	n.fetches++
+	files, ok := n.files[remoteID]
+	ferr := n.fileErr
+	n.mu.Unlock()
+	if ferr != nil {
+		return ferr
+	}
+	if !ok {
+		return fmt.Errorf("fake: message %s: %w", remoteID, connectors.ErrGone)
+	}
+	for i, b := range files {
+		if err := save(i, connectors.Attachment{Size: int64(len(b))}, strings.NewReader(b)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -142,6 +142,14 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 			continue
 		}
 		m := storedMessage(ins[i], r)
+		if len(ins[i].Attachments) > 0 {
+			if full, err := c.store.Message(ctx, r.MsgRow); err == nil {
+				m = full // with the attachments' rows
+			}
+			if ar := c.running(m.Account); ar != nil {
+				ar.pokeFiles()
+			}
+		}
 		u := Update{Kind: UpdMessage, Account: m.Account, ConvRow: r.ConvRow, Message: &m}
 		if live[i] && !quiet && m.Direction == storage.In && m.Hold == storage.Delivered {
 			conv, seen := convs[r.ConvRow]
@@ -187,6 +195,9 @@ func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (stor
 		RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
 		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice,
 	}
+	for _, a := range m.Attachments {
+		in.Attachments = append(in.Attachments, storage.AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
+	}
 	if in.RemoteID == "" {
 		return in, errors.New("connector sent a message without a remote ID")
 	}
@@ -222,6 +233,7 @@ func (c *Core) applyState(e connectors.ConnectionState) (Update, bool) {
 	ar.mu.Unlock()
 	if e.State == connectors.StateOnline {
 		ar.poke()
+		ar.pokeFiles()
 	}
 	return Update{Kind: UpdAccount, Account: e.Account, State: &st}, true
 }

@@ -108,6 +108,12 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 			return nil, err
 		}
 		return c.Original(ctx, p.Row)
+	case "Attachments":
+		var p pRow
+		if err := dec(&p); err != nil {
+			return nil, err
+		}
+		return c.Attachments(ctx, p.Row)
 	case "MarkRead":
 		var p pRow
 		if err := dec(&p); err != nil {
@@ -355,6 +361,36 @@ func (cl *Client) Export(ctx context.Context, w io.Writer) (int, error) {
 			return n, fmt.Errorf("export: read: %w", err)
 		}
 	}
+}
+
+func (cl *Client) Attachments(ctx context.Context, row int64) (out []storage.Attachment, err error) {
+	return out, cl.call(ctx, "Attachments", pRow{row}, &out)
+}
+
+// SaveAttachment has the running process download the attachment if
+// needed and streams its bytes into w: the answer line carries the
+// attachment (with its size), then exactly that many bytes follow.
+func (cl *Client) SaveAttachment(ctx context.Context, id int64, w io.Writer) (a storage.Attachment, err error) {
+	conn, err := cl.dial(ctx)
+	if err != nil {
+		return a, fmt.Errorf("reach the running Switchboard: %w", err)
+	}
+	defer conn.Close()
+	if err := writeRequest(conn, "SaveAttachment", pRow{id}); err != nil {
+		return a, err
+	}
+	br := bufio.NewReader(conn)
+	if err := readResponse(br, &a); err != nil {
+		return a, err
+	}
+	n, err := io.Copy(w, br)
+	if err != nil {
+		return a, fmt.Errorf("save attachment: %w", err)
+	}
+	if n != a.Size {
+		return a, fmt.Errorf("save attachment: the running Switchboard stopped after %d of %d bytes", n, a.Size)
+	}
+	return a, nil
 }
 
 // Import streams r to the running process.

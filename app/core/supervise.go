@@ -18,8 +18,9 @@ type accountRun struct {
 	name    string
 	network string
 	cancel  context.CancelFunc
-	done    chan struct{} // closed when both goroutines have ended
+	done    chan struct{} // closed when its goroutines have ended
 	kick    chan struct{} // cap 1: "the outbox may have work"
+	files   chan struct{} // cap 1: "attachments may wait to be fetched"
 
 	mu     sync.Mutex
 	conn   connectors.Connector
@@ -45,6 +46,13 @@ func (ar *accountRun) poke() {
 	}
 }
 
+func (ar *accountRun) pokeFiles() {
+	select {
+	case ar.files <- struct{}{}:
+	default:
+	}
+}
+
 // startAccount launches the supervisor for a. The caller must not hold c.mu.
 func (c *Core) startAccount(a storage.Account) {
 	c.mu.Lock()
@@ -59,7 +67,7 @@ func (c *Core) startAccount(a storage.Account) {
 	ctx, cancel := context.WithCancel(c.runCtx)
 	ar := &accountRun{
 		name: a.Name, network: a.Network, cancel: cancel,
-		done: make(chan struct{}), kick: make(chan struct{}, 1),
+		done: make(chan struct{}), kick: make(chan struct{}, 1), files: make(chan struct{}, 1),
 		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting.String(), Since: c.now()},
 	}
 	c.accounts[a.Name] = ar
@@ -70,10 +78,14 @@ func (c *Core) startAccount(a storage.Account) {
 		defer c.accWG.Done()
 		defer close(ar.done)
 		var inner sync.WaitGroup
-		inner.Add(1)
+		inner.Add(2)
 		go func() {
 			defer inner.Done()
 			c.sendLoop(ctx, ar)
+		}()
+		go func() {
+			defer inner.Done()
+			c.fileLoop(ctx, ar)
 		}()
 		c.supervise(ctx, ar, a)
 		inner.Wait()
