@@ -1,6 +1,7 @@
 package email
 
 import (
+	"io"
 	"bytes"
 	"context"
 	"errors"
@@ -299,6 +300,28 @@ func TestHostileMailIsDeliveredNotFatal(t *testing.T) {
 	}
 	if got := byID["big@localhost"]; got != "Subject: big\n\nsee attached\n\n[attachment: big.bin (26.2 MB)]" {
 		t.Fatalf("big mail text %q", got)
+	}
+	// The 25 MB attachment streams out whole, decoded, without being held.
+	var n int64
+	bad := false
+	err := r.c.FetchAttachments(context.Background(), "big@localhost", func(i int, a connectors.Attachment, rd io.Reader) error {
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := rd.Read(buf)
+			for _, b := range buf[:k] {
+				bad = bad || b != 0xA5
+			}
+			n += int64(k)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil || bad || n < 25<<20 || n > 25<<20+57 {
+		t.Fatalf("fetched %d bytes (bad content %v): %v", n, bad, err)
 	}
 }
 

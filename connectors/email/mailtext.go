@@ -21,8 +21,9 @@ const (
 	maxParts     = 1000    // parts looked at in one mail
 )
 
-// attachment is a non-text part of a mail. Its bytes are not kept (sealed
-// attachment storage is a later step); Size is the decoded size.
+// attachment is a non-text part of a mail, as listed with it; Size is the
+// decoded size. Its bytes are streamed to the core on request
+// (FetchAttachments), never held here.
 type attachment struct {
 	Name string
 	Type string
@@ -48,6 +49,11 @@ type walker struct {
 	textBytes int
 	atts      []attachment
 	problems  []string
+	// save, when set, is given each attachment's decoded bytes as the
+	// walk reaches it (FetchAttachments); saveErr is its first error,
+	// after which the rest is only counted.
+	save    func(index int, a attachment, r io.Reader) error
+	saveErr error
 }
 
 // readBody walks a parsed message entity, streaming every part: text parts
@@ -99,12 +105,32 @@ func (w *walker) entity(e *message.Entity, depth int, inRelated bool) textPiece 
 	if isText && disp != "attachment" {
 		return w.textLeaf(e, mediaType == "text/html", params)
 	}
-	size := drain(e.Body)
 	if inRelated && disp != "attachment" {
+		drain(e.Body)
 		return textPiece{} // inline image of an HTML body
 	}
-	w.atts = append(w.atts, attachment{Name: partName(dparams, params, mediaType), Type: mediaType, Size: size})
+	a := attachment{Name: partName(dparams, params, mediaType), Type: mediaType}
+	var size int64
+	if w.save != nil && w.saveErr == nil {
+		cr := &countingReader{r: e.Body}
+		w.saveErr = w.save(len(w.atts), a, cr)
+		size = cr.n
+	}
+	a.Size = size + drain(e.Body)
+	w.atts = append(w.atts, a)
 	return textPiece{}
+}
+
+// countingReader counts what was read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func (w *walker) multipart(mr message.MultipartReader, mediaType string, depth int) textPiece {

@@ -108,7 +108,12 @@ func toMessage(pm *parsedMail, self selfSet, inSent bool, fallback time.Time) co
 	if pm.MessageID != "" {
 		headers["Message-ID"] = pm.MessageID
 	}
+	var files []connectors.Attachment
+	for _, a := range pm.Body.Attachments {
+		files = append(files, connectors.Attachment{Name: a.Name, Type: a.Type, Size: a.Size})
+	}
 	return connectors.Message{
+		Attachments:  files,
 		RemoteID:     pm.RemoteID,
 		Conversation: conv,
 		Sender:       pm.From.Addr,

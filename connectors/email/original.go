@@ -46,13 +46,30 @@ func (c *Connector) Original(ctx context.Context, remoteID string) (string, erro
 }
 
 func (s *session) original(ctx context.Context, ic *imapclient.Client, remoteID string, loc location, known bool) (string, error) {
+	var text string
+	found, err := s.onMail(ctx, ic, remoteID, loc, known, func(uid imap.UID) (bool, error) {
+		var ok bool
+		var err error
+		text, ok, err = fetchOriginal(ic, uid)
+		return ok, err
+	})
+	if err == nil && !found {
+		err = fmt.Errorf("email: original of %s: %w", remoteID, ErrNotFound)
+	}
+	return text, err
+}
+
+// onMail finds the mail with this remote ID (by folder and UID when this
+// Run saw it, else by a Message-ID search of INBOX and Sent) and calls fn
+// with its UID in the selected folder until fn reports it handled it.
+func (s *session) onMail(ctx context.Context, ic *imapclient.Client, remoteID string, loc location, known bool, fn func(imap.UID) (bool, error)) (bool, error) {
 	candidates := []string{"INBOX", s.sentFolder}
 	if known {
 		candidates = []string{loc.folder}
 	}
 	for _, folder := range candidates {
 		if err := s.ensureSelected(ctx, ic, folder); err != nil {
-			return "", err
+			return false, err
 		}
 		var uids []imap.UID
 		if known {
@@ -63,19 +80,19 @@ func (s *session) original(ctx context.Context, ic *imapclient.Client, remoteID 
 		if uids == nil && !strings.HasPrefix(remoteID, "hash:") && validMsgID(remoteID) {
 			data, err := ic.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + remoteID + ">"}}}, nil).Wait()
 			if err != nil {
-				return "", fmt.Errorf("email: search %s: %w", folder, err)
+				return false, fmt.Errorf("email: search %s: %w", folder, err)
 			}
 			uids = data.AllUIDs()
 		}
 		if len(uids) == 0 {
 			continue
 		}
-		text, ok, err := fetchOriginal(ic, uids[len(uids)-1])
+		ok, err := fn(uids[len(uids)-1])
 		if err != nil || ok {
-			return text, err
+			return ok, err
 		}
 	}
-	return "", fmt.Errorf("email: original of %s: %w", remoteID, ErrNotFound)
+	return false, nil
 }
 
 func fetchOriginal(ic *imapclient.Client, uid imap.UID) (string, bool, error) {
