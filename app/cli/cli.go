@@ -57,6 +57,9 @@ Messages:
   read CONVERSATION_ID [--json] [--limit N] [--before MESSAGE_ID] [--keep-unread]
   send ACCOUNT TARGET TEXT           TEXT '-' reads the message from stdin
   original MESSAGE_ID                the whole original (an e-mail with quotes and signature)
+  attachment list MESSAGE_ID [--json]
+  attachment save MESSAGE_ID [N] [--out FILE|-] [--dir DIR]
+                                     write a message's files (downloaded into the archive first if needed)
   search QUERY [--json] [--limit N] [--offset N]
   export --format jsonl [--out FILE]
   import --format jsonl FILE
@@ -148,6 +151,8 @@ func (a *app) dispatch(ctx context.Context, cmd string, args []string) error {
 		return a.send(ctx, args)
 	case "original":
 		return a.original(ctx, args)
+	case "attachment":
+		return a.attachment(ctx, args)
 	case "search":
 		return a.search(ctx, args)
 	case "export":

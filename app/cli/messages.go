@@ -117,12 +117,17 @@ type messageRow struct {
 	Error      string    `json:"error,omitempty"`
 	Held       string    `json:"held,omitempty"` // request or blocked
 	Reason     string    `json:"reason,omitempty"`
+	// Attachments are the message's files (`attachment save ID N`).
+	Attachments []attachmentRow `json:"attachments,omitempty"`
 }
 
 func toRow(m storage.Message) messageRow {
 	r := messageRow{ID: m.Row, RemoteID: m.RemoteID, Time: m.Time, Sender: m.Sender, SenderName: m.SenderName,
 		Direction: string(m.Direction), Text: m.Text, Action: m.Action, Notice: m.Notice,
 		State: string(m.SendState), Error: m.SendError, Reason: m.HoldReason}
+	if len(m.Attachments) > 0 {
+		r.Attachments = toAttachmentRows(m.Attachments)
+	}
 	switch m.Hold {
 	case storage.HeldRequest:
 		r.Held = "request"
@@ -196,6 +201,9 @@ func (a *app) read(ctx context.Context, args []string) error {
 		}
 		if r.Held != "" {
 			extra += "  [held: " + r.Reason + "]"
+		}
+		if n := len(r.Attachments); n > 0 {
+			extra += fmt.Sprintf("  [%d file(s): switchboard attachment save %d]", n, r.ID)
 		}
 		fmt.Fprintf(a.env.Stdout, "%s %s%s\n", t.Format("15:04"), line, extra)
 	}

@@ -32,9 +32,9 @@ type fakeNet struct {
 	account  string
 	sent     []connectors.Outgoing
 	blocked  map[string]bool
-	marked   []string      // conversations marked read on the network
-	syncSeen []string      // Account.SyncState given to each Run
-	online   chan struct{} // closed on every successful connect (replaced each time)
+	marked   []string            // conversations marked read on the network
+	syncSeen []string            // Account.SyncState given to each Run
+	online   chan struct{}       // closed on every successful connect (replaced each time)
 	files    map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
 	fileErr  error               // non-nil: FetchAttachments fails with it
 	fetches  int

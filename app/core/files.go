@@ -83,6 +83,10 @@ var errNoFetch = errors.New("this network does not offer attachment downloads")
 // message. Attachments the network no longer has are marked failed; other
 // errors leave them pending and are returned.
 func (c *Core) fetchFiles(ctx context.Context, ar *accountRun, msgRow int64, remoteID string) error {
+	// The file loop and a user's "save" may ask for the same message:
+	// the second finds the files saved by the first.
+	ar.fetchMu.Lock()
+	defer ar.fetchMu.Unlock()
 	atts, err := c.store.Attachments(ctx, msgRow)
 	if err != nil {
 		return err
@@ -214,4 +218,13 @@ func describe(a storage.Attachment) string {
 		return fmt.Sprintf("attachment %q", a.Name)
 	}
 	return fmt.Sprintf("attachment %d", a.ID)
+}
+
+// Message returns one archived message by row (for the CLI's one-shot paths).
+func (c *Core) Message(ctx context.Context, row int64) (storage.Message, error) {
+	m, err := c.store.Message(ctx, row)
+	if err != nil {
+		return m, fmt.Errorf("message %d: %w", row, err)
+	}
+	return m, nil
 }

@@ -21,6 +21,7 @@ type accountRun struct {
 	done    chan struct{} // closed when its goroutines have ended
 	kick    chan struct{} // cap 1: "the outbox may have work"
 	files   chan struct{} // cap 1: "attachments may wait to be fetched"
+	fetchMu sync.Mutex    // one attachment download at a time per account
 
 	mu     sync.Mutex
 	conn   connectors.Connector
