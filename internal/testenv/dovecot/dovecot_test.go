@@ -128,3 +128,50 @@ func TestWriteMaildirIsSeenByIMAP(t *testing.T) {
 	}
 	waitCount(t, s, alice, "INBOX", 20)
 }
+
+// selectValidity logs in over IMAPS and returns what SELECT reports.
+func selectValidity(t *testing.T, s *Server, u User, mailbox string) (validity, num uint32) {
+	t.Helper()
+	c, err := imapclient.DialTLS(s.IMAPSAddr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.CertPool()}})
+	if err != nil {
+		t.Fatalf("imaps dial: %v", err)
+	}
+	defer c.Close()
+	if err := c.Login(u.Name, u.Password).Wait(); err != nil {
+		t.Fatalf("login: %v\n%s", err, s.Log())
+	}
+	sel, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		t.Fatalf("select %s: %v", mailbox, err)
+	}
+	return sel.UIDValidity, sel.NumMessages
+}
+
+func TestResetUIDValidityChangesItAndKeepsTheMail(t *testing.T) {
+	s := New(t, alice)
+	for i := 0; i < 3; i++ {
+		if err := s.Deliver(bob.Name, []string{alice.Name}, strings.NewReader(rawMail(bob.Name, alice.Name, "v", fmt.Sprint(i, "@v")))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitCount(t, s, alice, "INBOX", 3)
+	before, _ := selectValidity(t, s, alice, "INBOX")
+	if got, err := s.UIDValidity(alice.Name, "INBOX"); err != nil || got != before {
+		t.Fatalf("UIDValidity = %d, %v; SELECT said %d", got, err, before)
+	}
+	next, err := s.ResetUIDValidity(alice.Name, "INBOX")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, s.Log())
+	}
+	after, n := selectValidity(t, s, alice, "INBOX")
+	if after == before || after != next || n != 3 {
+		t.Fatalf("UIDVALIDITY %d → %d (helper said %d), %d mails; want a new value and 3 mails", before, after, next, n)
+	}
+	// It survives a restart: it is in Dovecot's own files, not a trick of one process.
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if v, n := selectValidity(t, s, alice, "INBOX"); v != next || n != 3 {
+		t.Fatalf("after restart: UIDVALIDITY %d, %d mails; want %d and 3", v, n, next)
+	}
+}
