@@ -306,4 +306,28 @@ type ExportRecord struct {
 	Action            bool      `json:"action,omitempty"`
 	Notice            bool      `json:"notice,omitempty"`
 	Hold              Hold      `json:"hold,omitempty"`
+	// Attachments lists the message's files; the bytes of each saved one
+	// follow the record on AttachmentData lines.
+	Attachments []ExportAttachment `json:"attachments,omitempty"`
+	// AttachmentData, when set, makes the line a piece of an attachment's
+	// bytes rather than a message (the other fields are empty).
+	AttachmentData *ExportAttachmentData `json:"attachment_data,omitempty"`
+}
+
+// ExportAttachment is a file listed with an exported message.
+type ExportAttachment struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Size int64  `json:"size"`
+}
+
+// ExportAttachmentData is one piece of an attachment's bytes, after the
+// record of its message; pieces come in order and the last says so.
+type ExportAttachmentData struct {
+	Account  string `json:"account"`
+	RemoteID string `json:"remote_id"` // of the message
+	Index    int    `json:"index"`     // in the message's Attachments
+	Seq      int64  `json:"seq"`       // 0, 1, 2… per attachment
+	Data     []byte `json:"data"`      // base64 in JSON
+	Last     bool   `json:"last,omitempty"`
 }

@@ -239,44 +239,16 @@ func (s *Store) SaveAttachment(ctx context.Context, id int64, r io.Reader) (Atta
 	if _, err := s.Attachment(ctx, id); err != nil {
 		return Attachment{}, err
 	}
-	if err := s.write(ctx, func(t *wtx) error {
-		_, err := t.exec(`DELETE FROM attachment_chunks WHERE att_id = ?`, id)
-		return err
-	}); err != nil {
-		return Attachment{}, fmt.Errorf("storage: save attachment %d: %w", id, err)
-	}
-	var (
-		total int64
-		seq   int64
-		group [][]byte
-	)
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		first := seq - int64(len(group))
-		g := group
-		group = nil
-		return s.write(ctx, func(t *wtx) error {
-			for i, c := range g {
-				if _, err := t.exec(`INSERT INTO attachment_chunks(att_id, seq, body) VALUES (?, ?, ?)`, id, first+int64(i), c); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	cw, err := s.newChunkWriter(ctx, id)
+	if err != nil {
+		return Attachment{}, err
 	}
 	buf := make([]byte, attachChunk)
 	for {
 		n, rerr := io.ReadFull(r, buf)
 		if n > 0 {
-			group = append(group, s.seal.seal(buf[:n], adKey("attachment_chunks", id, seq)))
-			seq++
-			total += int64(n)
-			if len(group) == chunksPerTx {
-				if err := flush(); err != nil {
-					return Attachment{}, fmt.Errorf("storage: save attachment %d: %w", id, err)
-				}
+			if err := cw.add(buf[:n]); err != nil {
+				return Attachment{}, err
 			}
 		}
 		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
@@ -286,16 +258,74 @@ func (s *Store) SaveAttachment(ctx context.Context, id int64, r io.Reader) (Atta
 			return Attachment{}, fmt.Errorf("storage: save attachment %d: read: %w", id, rerr)
 		}
 	}
-	if err := flush(); err != nil {
-		return Attachment{}, fmt.Errorf("storage: save attachment %d: %w", id, err)
+	return cw.finish()
+}
+
+// chunkWriter seals an attachment's bytes into chunks, written a few per
+// transaction; finish marks the attachment saved.
+type chunkWriter struct {
+	s     *Store
+	ctx   context.Context
+	id    int64
+	seq   int64
+	total int64
+	group [][]byte
+}
+
+// newChunkWriter starts (or restarts) writing an attachment's bytes.
+func (s *Store) newChunkWriter(ctx context.Context, id int64) (*chunkWriter, error) {
+	if err := s.write(ctx, func(t *wtx) error {
+		_, err := t.exec(`DELETE FROM attachment_chunks WHERE att_id = ?`, id)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("storage: save attachment %d: %w", id, err)
 	}
-	err := s.write(ctx, func(t *wtx) error {
-		return t.setAttState(id, attSaved, total, seq, "")
+	return &chunkWriter{s: s, ctx: ctx, id: id}, nil
+}
+
+// add seals p (at most attachChunk bytes) as the next chunk.
+func (w *chunkWriter) add(p []byte) error {
+	w.group = append(w.group, w.s.seal.seal(p, adKey("attachment_chunks", w.id, w.seq)))
+	w.seq++
+	w.total += int64(len(p))
+	if len(w.group) < chunksPerTx {
+		return nil
+	}
+	return w.flush()
+}
+
+func (w *chunkWriter) flush() error {
+	if len(w.group) == 0 {
+		return nil
+	}
+	first := w.seq - int64(len(w.group))
+	g := w.group
+	w.group = nil
+	err := w.s.write(w.ctx, func(t *wtx) error {
+		for i, c := range g {
+			if _, err := t.exec(`INSERT INTO attachment_chunks(att_id, seq, body) VALUES (?, ?, ?)`, w.id, first+int64(i), c); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return Attachment{}, fmt.Errorf("storage: save attachment %d: %w", id, err)
+		return fmt.Errorf("storage: save attachment %d: %w", w.id, err)
 	}
-	return s.Attachment(ctx, id)
+	return nil
+}
+
+func (w *chunkWriter) finish() (Attachment, error) {
+	if err := w.flush(); err != nil {
+		return Attachment{}, err
+	}
+	err := w.s.write(w.ctx, func(t *wtx) error {
+		return t.setAttState(w.id, attSaved, w.total, w.seq, "")
+	})
+	if err != nil {
+		return Attachment{}, fmt.Errorf("storage: save attachment %d: %w", w.id, err)
+	}
+	return w.s.Attachment(w.ctx, w.id)
 }
 
 // OpenAttachment returns a saved attachment and a reader of its bytes,
@@ -369,3 +399,24 @@ func (r *attReader) next() error {
 }
 
 func (r *attReader) Close() error { return nil }
+
+// attachmentByRemote finds an attachment by its message's account and
+// remote ID and its index; ErrNotFound when absent.
+func (s *Store) attachmentByRemote(ctx context.Context, account, remoteID string, index int) (id int64, state int, err error) {
+	acct, ok, err := s.lookupAccountID(ctx, account)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !ok {
+		return 0, 0, ErrNotFound
+	}
+	err = s.rdb.QueryRowContext(ctx, `SELECT a.id, a.state FROM attachments a JOIN messages m ON m.id = a.msg_id
+		WHERE m.account_id = ? AND m.remote_tag = ? AND a.idx = ?`, acct, s.tags.remote.tagID(acct, remoteID), index).Scan(&id, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("storage: find attachment: %w", err)
+	}
+	return id, state, nil
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -193,5 +194,71 @@ func TestDeletingAMessageDeletesItsAttachmentBytes(t *testing.T) {
 	var n int
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM attachments) + (SELECT count(*) FROM attachment_chunks)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d attachment rows left (%v)", n, err)
+	}
+}
+
+func TestExportCarriesAttachmentsAndImportRestoresThemSealed(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	_, atts := putWithFiles(t, s, "m1",
+		AttachmentIn{Name: "scan.pdf", Type: "application/pdf", Size: 600 << 10},
+		AttachmentIn{Name: "later.zip", Type: "application/zip", Size: 99})
+	data := make([]byte, 600<<10)
+	rand.Read(data)
+	if _, err := s.SaveAttachment(ctx, atts[0].ID, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, msg("acct", "bob@example.org", "m2", "bob", "no files here", 2))
+	var exp1 bytes.Buffer
+	if n, err := s.Export(ctx, &exp1); err != nil || n != 2 {
+		t.Fatalf("export: %d messages, %v", n, err)
+	}
+	if lines := bytes.Count(exp1.Bytes(), []byte("\n")); lines != 2+3 {
+		t.Fatalf("export has %d lines, want 2 messages + 3 pieces of 256 KiB", lines)
+	}
+
+	fresh, _ := openTest(t)
+	st, err := fresh.Import(ctx, bytes.NewReader(exp1.Bytes()), nil)
+	if err != nil || st.Inserted != 2 || st.Read != 2 {
+		t.Fatalf("import: %+v %v", st, err)
+	}
+	conv, err := fresh.FindConversation(ctx, "acct", "bob@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := fresh.Messages(ctx, conv.Row, 0, 10, true)
+	if err != nil || len(page) != 2 || len(page[0].Attachments) != 2 {
+		t.Fatalf("imported page %+v %v", page, err)
+	}
+	got := page[0].Attachments
+	if got[0].State != AttachSaved || got[1].State != AttachPending || got[1].Name != "later.zip" {
+		t.Fatalf("imported attachments %+v", got)
+	}
+	if b, err := readAll(t, fresh, got[0].ID); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("imported bytes differ (%d bytes): %v", len(b), err)
+	}
+	var exp2 bytes.Buffer
+	if _, err := fresh.Export(ctx, &exp2); err != nil || !bytes.Equal(exp1.Bytes(), exp2.Bytes()) {
+		t.Fatalf("re-export differs (%v)", err)
+	}
+	// Importing again changes nothing.
+	if st, err := fresh.Import(ctx, bytes.NewReader(exp1.Bytes()), nil); err != nil || st.Duplicates != 2 {
+		t.Fatalf("second import: %+v %v", st, err)
+	}
+}
+
+func TestImportRefusesAttachmentDataOutOfOrder(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	src := `{"account":"acct","network":"irc","conversation":"bob","remote_id":"m1","time":"2025-03-01T12:00:00Z","direction":"in","text":"x","attachments":[{"name":"a.bin","type":"","size":6}]}
+{"attachment_data":{"account":"acct","remote_id":"m1","index":0,"seq":1,"data":"YWJj","last":true}}
+`
+	st, err := s.Import(ctx, strings.NewReader(src), nil)
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "out of order") || st.Inserted != 1 {
+		t.Fatalf("import: %+v %v", st, err)
+	}
+	src = `{"attachment_data":{"account":"acct","remote_id":"nope","index":0,"seq":0,"data":"YWJj","last":true}}` + "\n"
+	if _, err := s.Import(ctx, strings.NewReader(src), nil); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("data without its message: %v", err)
 	}
 }

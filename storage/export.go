@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -23,7 +24,8 @@ type convInfo struct {
 }
 
 // Export writes every message (held ones too), oldest row first, as JSONL
-// ExportRecords, and returns how many it wrote.
+// ExportRecords, each followed by the bytes of its saved attachments, and
+// returns how many messages it wrote.
 func (s *Store) Export(ctx context.Context, w io.Writer) (int, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	enc := json.NewEncoder(bw)
@@ -52,10 +54,21 @@ func (s *Store) Export(ctx context.Context, w io.Writer) (int, error) {
 				ConversationTitle: ci.title, Group: ci.group, Sender: m.Sender, SenderName: m.SenderName,
 				RemoteID: m.RemoteID, Time: m.Time, Direction: m.Direction, Text: m.Text, Action: m.Action,
 				Notice: m.Notice, Hold: m.Hold}
+			for _, a := range m.Attachments {
+				rec.Attachments = append(rec.Attachments, ExportAttachment{Name: a.Name, Type: a.Type, Size: a.Size})
+			}
 			if err := enc.Encode(&rec); err != nil {
 				return n, fmt.Errorf("storage: export: %w", err)
 			}
 			n++
+			for _, a := range m.Attachments {
+				if a.State != AttachSaved {
+					continue
+				}
+				if err := s.exportAttachment(ctx, enc, m, a); err != nil {
+					return n, err
+				}
+			}
 		}
 		after = msgs[len(msgs)-1].Row
 	}
@@ -63,6 +76,37 @@ func (s *Store) Export(ctx context.Context, w io.Writer) (int, error) {
 		return n, fmt.Errorf("storage: export: %w", err)
 	}
 	return n, nil
+}
+
+// exportAttachment writes a saved attachment's bytes as AttachmentData
+// lines of at most attachChunk bytes.
+func (s *Store) exportAttachment(ctx context.Context, enc *json.Encoder, m Message, a Attachment) error {
+	_, rc, err := s.OpenAttachment(ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("storage: export: %w", err)
+	}
+	defer rc.Close()
+	buf := make([]byte, attachChunk)
+	for seq := int64(0); ; seq++ {
+		k, rerr := io.ReadFull(rc, buf)
+		last := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
+		if rerr != nil && !last {
+			return fmt.Errorf("storage: export: attachment %d: %w", a.ID, rerr)
+		}
+		if k == 0 && !last {
+			continue
+		}
+		d := ExportAttachmentData{Account: m.Account, RemoteID: m.RemoteID, Index: a.Index, Seq: seq, Data: buf[:k], Last: last}
+		line := struct {
+			D *ExportAttachmentData `json:"attachment_data"`
+		}{&d}
+		if err := enc.Encode(&line); err != nil {
+			return fmt.Errorf("storage: export: %w", err)
+		}
+		if last {
+			return nil
+		}
+	}
 }
 
 func (s *Store) exportConv(ctx context.Context, convs map[int64]convInfo, id int64) (convInfo, error) {
@@ -114,13 +158,31 @@ func (s *Store) Import(ctx context.Context, r io.Reader, onBatch func(ImportStat
 		return nil
 	}
 	line := 0
+	files := &fileImport{s: s, ctx: ctx}
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		m, err := importRecord(b)
+		var rec ExportRecord
+		err := json.Unmarshal(b, &rec)
+		if err == nil && rec.AttachmentData != nil {
+			// Its message must be stored before its bytes.
+			if err := commit(); err != nil {
+				return st, err
+			}
+			if err := files.add(rec.AttachmentData); err != nil {
+				return st, fmt.Errorf("storage: import: line %d: %w", line, err)
+			}
+			continue
+		}
+		var m MessageIn
+		if err != nil {
+			err = fmt.Errorf("not a valid JSON record: %w", err)
+		} else {
+			m, err = importRecord(rec)
+		}
 		if err != nil {
 			if cerr := commit(); cerr != nil {
 				return st, cerr
@@ -144,11 +206,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, onBatch func(ImportStat
 	return st, commit()
 }
 
-func importRecord(b []byte) (MessageIn, error) {
-	var rec ExportRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return MessageIn{}, fmt.Errorf("not a valid JSON record: %w", err)
-	}
+func importRecord(rec ExportRecord) (MessageIn, error) {
 	if rec.Time.IsZero() {
 		return MessageIn{}, fmt.Errorf("record has no time")
 	}
@@ -158,8 +216,65 @@ func importRecord(b []byte) (MessageIn, error) {
 	m := MessageIn{Account: rec.Account, Network: rec.Network, ConvID: rec.Conversation, ConvGroup: rec.Group,
 		ConvTitle: rec.ConversationTitle, RemoteID: rec.RemoteID, Sender: rec.Sender, SenderName: rec.SenderName,
 		Time: rec.Time, Direction: rec.Direction, Text: rec.Text, Action: rec.Action, Notice: rec.Notice, Hold: rec.Hold}
+	for _, a := range rec.Attachments {
+		m.Attachments = append(m.Attachments, AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
+	}
 	if err := validateMsg(&m); err != nil {
 		return MessageIn{}, err
 	}
 	return m, nil
+}
+
+// fileImport puts AttachmentData lines back into sealed chunks. An
+// attachment already saved in the archive is left as it is.
+type fileImport struct {
+	s    *Store
+	ctx  context.Context
+	key  string // account, remote ID and index of the attachment being read
+	next int64  // the Seq expected next
+	skip bool
+	cw   *chunkWriter
+}
+
+func (f *fileImport) add(d *ExportAttachmentData) error {
+	key := fmt.Sprintf("%s\x00%s\x00%d", d.Account, d.RemoteID, d.Index)
+	if d.Seq == 0 {
+		if err := f.begin(key, d); err != nil {
+			return err
+		}
+	} else if key != f.key || d.Seq != f.next {
+		return fmt.Errorf("attachment data out of order (piece %d of file %d of message %q)", d.Seq, d.Index+1, d.RemoteID)
+	}
+	f.next++
+	if f.skip {
+		return nil
+	}
+	for p := d.Data; len(p) > 0; {
+		k := min(len(p), attachChunk)
+		if err := f.cw.add(p[:k]); err != nil {
+			return err
+		}
+		p = p[k:]
+	}
+	if d.Last {
+		_, err := f.cw.finish()
+		f.key, f.cw = "", nil
+		return err
+	}
+	return nil
+}
+
+// begin finds the attachment the data belongs to.
+func (f *fileImport) begin(key string, d *ExportAttachmentData) error {
+	f.key, f.next, f.skip, f.cw = key, 0, false, nil
+	id, state, err := f.s.attachmentByRemote(f.ctx, d.Account, d.RemoteID, d.Index)
+	if err != nil {
+		return fmt.Errorf("attachment data for file %d of message %q: %w", d.Index+1, d.RemoteID, err)
+	}
+	if state == attSaved {
+		f.skip = true
+		return nil
+	}
+	f.cw, err = f.s.newChunkWriter(f.ctx, id)
+	return err
 }
