@@ -2,6 +2,7 @@ package core
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -352,7 +353,9 @@ func (cl *Client) Export(ctx context.Context, w io.Writer) (int, error) {
 			if _, werr := w.Write(line); werr != nil {
 				return n, fmt.Errorf("export: write: %w", werr)
 			}
-			n++
+			if !bytes.HasPrefix(line, []byte(`{"attachment_data":`)) {
+				n++ // a message, not a piece of an attachment
+			}
 		}
 		if err == io.EOF {
 			return n, nil
