@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/zalando/go-keyring"
 )
 
 // putWithFiles stores one message listing the given files and returns its
@@ -260,5 +263,38 @@ func TestImportRefusesAttachmentDataOutOfOrder(t *testing.T) {
 	src = `{"attachment_data":{"account":"acct","remote_id":"nope","index":0,"seq":0,"data":"YWJj","last":true}}` + "\n"
 	if _, err := s.Import(ctx, strings.NewReader(src), nil); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("data without its message: %v", err)
+	}
+}
+
+// BenchmarkAttachmentSaveAndRead25MB seals a 25 MB file into the archive
+// and reads it back (MB/s from b.SetBytes; the whole file is never held).
+func BenchmarkAttachmentSaveAndRead25MB(b *testing.B) {
+	keyring.MockInit()
+	s, err := Open(context.Background(), Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const size = 25 << 20
+	b.SetBytes(size)
+	for i := 0; i < b.N; i++ {
+		m := msg("acct", "bob", fmt.Sprintf("m%d", i), "bob", "file", i)
+		m.Attachments = []AttachmentIn{{Name: "big.bin", Size: size}}
+		res, err := s.PutMessages(ctx, []MessageIn{m})
+		if err != nil {
+			b.Fatal(err)
+		}
+		atts, _ := s.Attachments(ctx, res[0].MsgRow)
+		if _, err := s.SaveAttachment(ctx, atts[0].ID, io.LimitReader(rand.Reader, size)); err != nil {
+			b.Fatal(err)
+		}
+		_, rc, err := s.OpenAttachment(ctx, atts[0].ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.Copy(io.Discard, rc); err != nil || n != size {
+			b.Fatalf("read back %d: %v", n, err)
+		}
 	}
 }
