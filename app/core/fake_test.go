@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ type fakeNet struct {
 	online   chan struct{}       // closed on every successful connect (replaced each time)
 	files    map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
 	fileErr  error               // non-nil: FetchAttachments fails with it
+	fileErrs map[string]error    // per remote ID: FetchAttachments fails with it
 	fetches  int
 }
 
@@ -149,7 +151,7 @@ func (f *fakeConn) FetchAttachments(ctx context.Context, remoteID string, save f
 	n.mu.Lock()
 	n.fetches++
 	files, ok := n.files[remoteID]
-	ferr := n.fileErr
+	ferr := cmp.Or(n.fileErr, n.fileErrs[remoteID])
 	n.mu.Unlock()
 	if ferr != nil {
 		return ferr

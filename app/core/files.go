@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,14 +65,24 @@ func (c *Core) fetchRound(ctx context.Context, ar *accountRun) (more bool, err e
 		return false, err
 	}
 	done := map[int64]bool{}
+	var firstErr error
 	for _, p := range pend {
 		if done[p.MsgRow] {
 			continue
 		}
 		done[p.MsgRow] = true
-		if err := c.fetchFiles(ctx, ar, p.MsgRow, p.RemoteID); err != nil {
+		err := c.fetchFiles(ctx, ar, p.MsgRow, p.RemoteID)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, connectors.ErrNotConnected) || ctx.Err() != nil {
 			return false, err
 		}
+		// One message the server will not give must not hold up the rest.
+		firstErr = cmp.Or(firstErr, err)
+	}
+	if firstErr != nil {
+		return false, firstErr
 	}
 	return len(pend) == filesPerRound, nil
 }

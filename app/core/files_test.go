@@ -160,3 +160,19 @@ func TestAttachmentIsNotDownloadableWhileItsAccountIsOffline(t *testing.T) {
 		t.Fatalf("offline save: %v", err)
 	}
 }
+
+func TestOneMessageWhoseFilesFailDoesNotHoldUpTheOthers(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	n.files = map[string][]string{"bad": {"x"}, "good": {"fine"}}
+	n.fileErrs = map[string]error{"bad": errors.New("fake: the server refuses this one")}
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msgWithFiles("work", "bad", e, connectors.Attachment{Name: "a.bin", Size: 1}))
+	n.deliver(t, msgWithFiles("work", "good", e, connectors.Attachment{Name: "b.bin", Size: 4}))
+	eventually(t, "the second message's file saved", func() bool { return allIn(e.attachmentsOf("good"), storage.AttachSaved, 1) })
+	if !allIn(e.attachmentsOf("bad"), storage.AttachPending, 1) {
+		t.Fatalf("the refused file: %+v", e.attachmentsOf("bad"))
+	}
+}
