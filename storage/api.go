@@ -88,6 +88,9 @@ type MessageIn struct {
 	Hold       Hold
 	HoldReason string // plain words for Requests ("AcmeDeals started a conversation; you have not subscribed"); sealed
 	SendState  SendState
+	// Seen marks a message read before it reached the archive (history
+	// imported from an export): it never counts as unread.
+	Seen bool
 	// Attachments lists the message's files; their bytes are saved later
 	// with SaveAttachment.
 	Attachments []AttachmentIn

@@ -108,10 +108,11 @@ func (t *wtx) createConv(k convKey, convID string, group bool, title string) (*c
 // add accounts for a new message in the conversation's state.
 func (c *convState) add(id int64, m *MessageIn) {
 	when := unixNano(m.Time)
-	c.note(id, when, m.Direction == In, m.Hold)
+	c.note(id, when, m.Direction == In, m.Hold, m.Seen)
 }
 
-func (c *convState) note(id, when int64, in bool, hold Hold) {
+// note counts a message; seen ones are never unread.
+func (c *convState) note(id, when int64, in bool, hold Hold, seen bool) {
 	c.dirty = true
 	newer := func(lastMsg, lastTime int64) bool {
 		return lastMsg == 0 || when > lastTime || (when == lastTime && id > lastMsg)
@@ -121,7 +122,7 @@ func (c *convState) note(id, when int64, in bool, hold Hold) {
 		if newer(c.lastMsg, c.lastTime) {
 			c.lastMsg, c.lastTime, c.lastIn = id, when, in
 		}
-		if in && id > c.readMark {
+		if in && !seen && id > c.readMark {
 			c.unread++
 		}
 	case HeldRequest:
@@ -173,7 +174,7 @@ func (t *wtx) recomputeConv(convID int64) error {
 			rows.Close()
 			return fmt.Errorf("storage: recount conversation: %w", err)
 		}
-		c.note(id, when, flags&flagOut == 0, Hold(hold))
+		c.note(id, when, flags&flagOut == 0, Hold(hold), flags&flagSeen != 0)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

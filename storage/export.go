@@ -126,7 +126,7 @@ func (s *Store) exportConv(ctx context.Context, convs map[int64]convInfo, id int
 	return ci, nil
 }
 
-// Import reads JSONL ExportRecords and archives them in batches of
+// Import reads JSONL ExportRecords and archives them, as read, in batches of
 // importBatch messages, one transaction each, calling onBatch after each
 // committed batch. Duplicates are skipped. A malformed line stops the
 // import with an error naming the line; the lines before it are kept.
@@ -215,7 +215,8 @@ func importRecord(rec ExportRecord) (MessageIn, error) {
 	}
 	m := MessageIn{Account: rec.Account, Network: rec.Network, ConvID: rec.Conversation, ConvGroup: rec.Group,
 		ConvTitle: rec.ConversationTitle, RemoteID: rec.RemoteID, Sender: rec.Sender, SenderName: rec.SenderName,
-		Time: rec.Time, Direction: rec.Direction, Text: rec.Text, Action: rec.Action, Notice: rec.Notice, Hold: rec.Hold}
+		Time: rec.Time, Direction: rec.Direction, Text: rec.Text, Action: rec.Action, Notice: rec.Notice, Hold: rec.Hold,
+		Seen: true} // history, not news
 	for _, a := range rec.Attachments {
 		m.Attachments = append(m.Attachments, AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
 	}

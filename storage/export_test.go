@@ -194,3 +194,29 @@ func crashChild(dir string) {
 	})
 	s.Close()
 }
+
+func TestImportedHistoryIsNotUnread(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	src := `{"account":"acct","network":"irc","conversation":"bob","remote_id":"h1","time":"2025-03-01T12:00:00Z","direction":"in","sender":"bob","text":"old news"}
+{"account":"acct","network":"irc","conversation":"bob","remote_id":"h2","time":"2025-03-01T12:01:00Z","direction":"in","sender":"bob","text":"older news"}
+`
+	if _, err := s.Import(ctx, strings.NewReader(src), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.UnreadTotal(ctx); err != nil || n != 0 {
+		t.Fatalf("unread after import: %d %v", n, err)
+	}
+	put(t, s, msg("acct", "bob", "live1", "bob", "fresh news", 90))
+	c, err := s.FindConversation(ctx, "acct", "bob")
+	if err != nil || c.Unread != 1 || c.LastText != "fresh news" {
+		t.Fatalf("after a live message: %+v %v", c, err)
+	}
+	// A recount (as after a hold change) keeps imported messages read.
+	if err := s.write(ctx, func(tx *wtx) error { return tx.recomputeConv(c.Row) }); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.FindConversation(ctx, "acct", "bob"); c.Unread != 1 {
+		t.Fatalf("after recount: unread %d", c.Unread)
+	}
+}

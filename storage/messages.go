@@ -16,7 +16,8 @@ const (
 	flagOut    = 1
 	flagAction = 2
 	flagNotice = 4
-	flagFiles  = 8 // has rows in attachments
+	flagFiles  = 8  // has rows in attachments
+	flagSeen   = 16 // read before it was archived (imported): never unread
 )
 
 const (
@@ -187,6 +188,9 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 	}
 	if len(m.Attachments) > 0 {
 		flags |= flagFiles
+	}
+	if m.Seen {
+		flags |= flagSeen
 	}
 	state, _ := sendStateCode(m.SendState)
 	body := s.sealMsg(id, msgBody{remoteID: m.RemoteID, sender: m.Sender, senderName: m.SenderName,
