@@ -25,6 +25,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -50,10 +51,12 @@ const (
 // Connector is one e-mail account's live link. Create it with New (or
 // connectors.New("email")).
 type Connector struct {
-	mu      sync.Mutex
-	sess    *session               // non-nil while Run is connected
-	folders map[string]folderState // per account+folder; memory only, survives Runs
-	pending []pendingAppend        // sent mails whose Sent copy is still to be stored
+	mu       sync.Mutex
+	sess     *session                  // non-nil while Run is connected
+	folders  map[folderKey]folderState // per server+login+folder; survives Runs, seeded from Account.SyncState
+	lastSync string                    // the SyncState last emitted (or restored)
+	pending  []pendingAppend           // sent mails whose Sent copy is still to be stored
+	log      *slog.Logger
 
 	// Test hooks: zero values are the production behaviour.
 	pollInterval time.Duration  // 0 = defaultPollInterval
@@ -64,7 +67,7 @@ type Connector struct {
 
 // New returns an unconnected connector.
 func New() *Connector {
-	return &Connector{folders: map[string]folderState{}}
+	return &Connector{folders: map[folderKey]folderState{}, log: slog.Default().With("connector", "email")}
 }
 
 var (

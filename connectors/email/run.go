@@ -13,12 +13,21 @@ import (
 	"switchboard/connectors"
 )
 
-// folderState is what the connector remembers of a folder between Runs of
-// the same process (never persisted): a Run that finds the same
-// UIDVALIDITY fetches only UIDs above lastUID.
+// folderState is what the connector remembers of a folder between Runs
+// (and, through connectors.SyncState, across restarts): a Run that finds
+// the same UIDVALIDITY fetches only UIDs above lastUID.
 type folderState struct {
 	uidValidity uint32
 	lastUID     imap.UID
+	// restored: the state came from Account.SyncState and this process has
+	// not yet caught up with the folder; what it fetches above lastUID
+	// arrived while the app was closed and is emitted as backfill.
+	restored bool
+}
+
+// folderKey names a folder of one account on one server.
+type folderKey struct {
+	server, login, folder string
 }
 
 // location finds a mail seen during this Run again.
@@ -121,6 +130,7 @@ func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets co
 		return fmt.Errorf("email: read password: %w", err)
 	}
 	cfg.password = pw
+	c.seedPosition(cfg, acct.SyncState)
 	emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateConnecting})
 	s := newSession(c, cfg, sink)
 	client, err := dialIMAP(ctx, cfg, s.handler())
@@ -209,8 +219,8 @@ func (s *session) start(ctx context.Context, c *imapclient.Client) error {
 	return s.syncFolder(ctx, c, "INBOX")
 }
 
-func (c *Connector) stateKey(cfg config, folder string) string {
-	return cfg.imap.addr + "\x00" + cfg.login + "\x00" + folder
+func (c *Connector) stateKey(cfg config, folder string) folderKey {
+	return folderKey{server: cfg.imap.addr, login: cfg.login, folder: folder}
 }
 
 func (c *Connector) folderState(cfg config, folder string) (folderState, bool) {

@@ -79,8 +79,9 @@ func (s *session) examine(c *imapclient.Client, folder string) (*imap.SelectData
 }
 
 // syncFolder brings a folder up to date at the start of a Run: only new
-// UIDs when this process already knows the folder with the same
-// UIDVALIDITY, else the newest sync_depth mails.
+// UIDs when the folder is known with the same UIDVALIDITY (from an earlier
+// Run, or from the stored sync position of an earlier process), else the
+// newest sync_depth mails.
 func (s *session) syncFolder(ctx context.Context, c *imapclient.Client, folder string) error {
 	sel, err := s.examine(c, folder)
 	if err != nil {
@@ -122,11 +123,17 @@ func (s *session) syncWindow(ctx context.Context, c *imapclient.Client, folder s
 		}
 	}
 	s.conn.setFolderState(s.cfg, folder, st)
+	if !s.emitPosition(ctx) {
+		return ctx.Err()
+	}
 	return nil
 }
 
-// fetchNew fetches the mails of the selected folder above the last UID
-// known, oldest first, as new (not backfill) messages.
+// fetchNew fetches all mails of the selected folder above the last UID
+// known, oldest first, a page at a time, and reports the new position
+// after each page. They are new (live) messages, except while catching up
+// with a position restored from an earlier process: what arrived while
+// the app was closed is backfill, like the window of a first sync.
 func (s *session) fetchNew(ctx context.Context, c *imapclient.Client, folder string) error {
 	st, ok := s.conn.folderState(s.cfg, folder)
 	if !ok || s.selected != folder {
@@ -146,11 +153,18 @@ func (s *session) fetchNew(ctx context.Context, c *imapclient.Client, folder str
 	slices.Sort(uids)
 	for start := 0; start < len(uids); start += s.pageSize() {
 		page := uids[start:min(start+s.pageSize(), len(uids))]
-		top, err := s.fetchUIDs(ctx, c, folder, st.uidValidity, page, false)
+		top, err := s.fetchUIDs(ctx, c, folder, st.uidValidity, page, st.restored)
 		if err != nil {
-			return err
+			return err // the page is fetched again next time; storage dedups
 		}
 		st.lastUID = max(st.lastUID, top)
+		s.conn.setFolderState(s.cfg, folder, st)
+		if !s.emitPosition(ctx) {
+			return ctx.Err()
+		}
+	}
+	if st.restored { // caught up: from now on new mail is live
+		st.restored = false
 		s.conn.setFolderState(s.cfg, folder, st)
 	}
 	return nil
