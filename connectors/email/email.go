@@ -5,13 +5,23 @@
 // unsubscribe.
 //
 // Run connects to IMAP (implicit TLS or STARTTLS, verified; never a silent
-// downgrade), syncs the newest sync_depth mails of INBOX and the Sent folder
-// (newest page first, emitted with Backfill=true), then waits with IDLE
-// (NOOP polling when the server lacks IDLE). The connector persists nothing:
-// it remembers each folder's UIDVALIDITY and last UID in memory only, so a
-// Run after a reconnect fetches just what arrived meanwhile, and a fresh
-// process resyncs the recent window (storage deduplicates on the remote ID,
-// the Message-ID or a hash of the headers).
+// downgrade), syncs INBOX and the Sent folder — on a first sync their newest
+// sync_depth mails (newest page first, emitted with Backfill=true), else
+// what lies above the sync position — then waits with IDLE (NOOP polling
+// when the server lacks IDLE).
+//
+// The sync position is each folder's UIDVALIDITY and last UID. The
+// connector keeps it in memory between Runs and reports it as a
+// connectors.SyncState (versioned JSON, see syncPosition) after every
+// fetched page and every window sync, so it only ever claims mails already
+// emitted. A Run seeds folders it does not know yet from
+// Account.SyncState; an unusable position is logged without its content
+// and ignored. With a known position and the same UIDVALIDITY, a Run
+// fetches every mail above the last UID, oldest first and paged (Backfill
+// when catching up with a position from an earlier process, live after a
+// reconnect); when the UIDVALIDITY changed it resyncs the newest
+// sync_depth mails. Storage deduplicates on the remote ID (the Message-ID
+// or a hash of the headers), so a resync never doubles a mail.
 //
 // Send submits over SMTP (465 implicit TLS, otherwise STARTTLS; AUTH PLAIN),
 // with a Message-ID derived from the outbox ID so a retry is recognisable and

@@ -67,15 +67,26 @@ func TestMailThatArrivedWhileClosedIsFetchedAfterRestart(t *testing.T) {
 	for i := 1; i <= 20; i++ {
 		deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "while closed", fmt.Sprintf("new%d@localhost", i), "y"))
 	}
+	// Sent from another device meanwhile.
+	sentBase := positionOf(t, stored).Folders["Sent"]
+	if sentBase.Validity == 0 {
+		t.Fatalf("the position has no Sent folder: %+v", positionOf(t, stored))
+	}
+	if err := srv.WriteMaildir(alice.Name, "Sent", [][]byte{
+		[]byte(mailText(alice.Name, "bob@localhost", "from my phone", "phone1@localhost", "p")),
+		[]byte(mailText(alice.Name, "bob@localhost", "from my phone", "phone2@localhost", "p")),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	acct.SyncState = stored
 	second := New() // a new process
 	second.fetchPage = 7
 	r2 := run(t, second, acct, alice.Password)
 	evs = r2.online(t)
 
-	// All 20, oldest first, once each, as backfill; nothing from before.
+	// All 22, oldest first, once each, as backfill; nothing from before.
 	var order []string
-	fetched := 0
+	inbox, sent, states := 0, 0, 0
 	for _, ev := range evs {
 		switch e := ev.(type) {
 		case connectors.MessageReceived:
@@ -83,30 +94,33 @@ func TestMailThatArrivedWhileClosedIsFetchedAfterRestart(t *testing.T) {
 			if !e.Backfill {
 				t.Errorf("%s arrived while closed but is not Backfill", e.Message.RemoteID)
 			}
-			fetched++
+			if e.Message.Direction == connectors.Outbound {
+				sent++
+			} else {
+				inbox++
+			}
 		case connectors.SyncState:
 			// Each position claims exactly the mails emitted before it
-			// (Dovecot numbers the 20 new mails consecutively after base).
-			if last := positionOf(t, e.State).Folders["INBOX"].Last; last != base+uint32(fetched) {
-				t.Errorf("SyncState after %d mails claims INBOX UID %d, want %d", fetched, last, base+uint32(fetched))
+			// (Dovecot numbers new mails consecutively after the old last UID).
+			states++
+			p := positionOf(t, e.State)
+			if last := p.Folders["INBOX"].Last; last != base+uint32(inbox) {
+				t.Errorf("SyncState after %d INBOX mails claims UID %d, want %d", inbox, last, base+uint32(inbox))
+			}
+			if last := p.Folders["Sent"].Last; last != sentBase.Last+uint32(sent) {
+				t.Errorf("SyncState after %d Sent mails claims UID %d, want %d", sent, last, sentBase.Last+uint32(sent))
 			}
 		}
 	}
-	var want []string
+	want := []string{"phone1@localhost", "phone2@localhost"} // Sent is synced first
 	for i := 1; i <= 20; i++ {
 		want = append(want, fmt.Sprintf("new%d@localhost", i))
 	}
 	if strings.Join(order, " ") != strings.Join(want, " ") {
 		t.Fatalf("after the restart got %v\nwant %v", order, want)
 	}
-	states := 0
-	for _, ev := range evs {
-		if _, ok := ev.(connectors.SyncState); ok {
-			states++
-		}
-	}
-	if states != 3 { // pages of 7, 7 and 6: one position per page
-		t.Errorf("%d SyncState events for 3 pages", states)
+	if states != 4 { // Sent: one page; INBOX: pages of 7, 7 and 6; one position per page
+		t.Errorf("%d SyncState events for 4 pages", states)
 	}
 
 	// Caught up: the next mail is live, not backfill.
