@@ -446,6 +446,7 @@ func (p *chatPane) accountsChanged() {
 	if p.open == 0 {
 		return
 	}
+	p.refreshPendingFiles()
 	st, ok := p.v.accountStatus(p.conv.Account)
 	reason := ""
 	switch {

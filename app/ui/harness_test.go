@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -27,9 +29,21 @@ type fakeNet struct {
 	conns map[string]*fakeConn // account → running connector
 	sent  []connectors.Outgoing
 	fail  map[string]bool // texts whose Send fails
+	// files are the attachments' bytes by message remote ID; a message
+	// not here is gone from the network.
+	files map[string][]fakeFile
+	// gates hold back a message's files until closed.
+	gates map[string]chan struct{}
 }
 
-var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{}}
+// fakeFile is one attachment the fake network serves.
+type fakeFile struct {
+	name, mediaType string
+	data            []byte
+}
+
+var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{},
+	files: map[string][]fakeFile{}, gates: map[string]chan struct{}{}}
 
 func init() { connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} }) }
 
@@ -284,4 +298,59 @@ func contains(list []string, want string) bool {
 // Original makes the fake network keep fuller originals, like e-mail.
 func (f *fakeConn) Original(ctx context.Context, remoteID string) (string, error) {
 	return "FULL ORIGINAL of " + remoteID + "\n-- \nsignature", nil
+}
+
+// FetchAttachments serves the bytes of fakes.files, waiting for a gate
+// first if one is set; a message not listed there is gone.
+func (f *fakeConn) FetchAttachments(ctx context.Context, remoteID string, save func(int, connectors.Attachment, io.Reader) error) error {
+	fakes.mu.Lock()
+	gate := fakes.gates[remoteID]
+	fakes.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	fakes.mu.Lock()
+	files, ok := fakes.files[remoteID]
+	fakes.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("uitest: message %s: %w", remoteID, connectors.ErrGone)
+	}
+	for i, fl := range files {
+		a := connectors.Attachment{Name: fl.name, Type: fl.mediaType, Size: int64(len(fl.data))}
+		if err := save(i, a, bytes.NewReader(fl.data)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setFiles makes the fake network serve files for a message (nil: none, gone).
+func (n *fakeNet) setFiles(remoteID string, files []fakeFile) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if files == nil {
+		delete(n.files, remoteID)
+		return
+	}
+	n.files[remoteID] = files
+}
+
+// withFiles adds files to a message as the e-mail connector does: listed,
+// and one "[attachment: NAME (SIZE)]" line each after the text.
+func withFiles(m connectors.MessageReceived, files ...fakeFile) connectors.MessageReceived {
+	var lines []string
+	for _, fl := range files {
+		m.Message.Attachments = append(m.Message.Attachments,
+			connectors.Attachment{Name: fl.name, Type: fl.mediaType, Size: int64(len(fl.data))})
+		lines = append(lines, fmt.Sprintf("[attachment: %s (%s)]", fl.name, humanSize(int64(len(fl.data)))))
+	}
+	if m.Message.Text != "" {
+		m.Message.Text += "\n\n"
+	}
+	m.Message.Text += strings.Join(lines, "\n")
+	return m
 }

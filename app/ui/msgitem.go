@@ -45,13 +45,13 @@ func bodyWidth(w float32) float32 {
 func msgSegments(m storage.Message) []widget.RichTextSegment {
 	style := widget.RichTextStyleInline
 	style.Inline = false
-	text := m.Text
+	text := visibleText(m)
 	switch {
 	case m.Action:
 		style.TextStyle.Italic = true
 		text = "* " + firstNonEmpty(m.SenderName, m.Sender, "You") + " " + text
 		if m.Direction == storage.Out {
-			text = "* you " + m.Text
+			text = "* you " + visibleText(m)
 		}
 	case m.Notice:
 		style.TextStyle.Italic = true
@@ -78,6 +78,10 @@ type msgItem struct {
 	dayR   *canvas.Line
 	row    chatRow
 	msg    storage.Message
+	// atts are the attachment lines, the first nAtt of them in use.
+	atts    []*attachLine
+	nAtt    int
+	hasText bool // the text is shown (not only attachment lines)
 }
 
 func newMsgItem(p *chatPane) *msgItem {
@@ -156,6 +160,8 @@ func (it *msgItem) set(r chatRow, m storage.Message, highlight bool) {
 		it.accent.FillColor = color.Transparent
 	}
 	it.body.Segments = msgSegments(m)
+	it.hasText = showsText(m)
+	it.setAttachments(m)
 	it.Refresh()
 }
 
@@ -170,7 +176,13 @@ func (r *msgRenderer) Objects() []fyne.CanvasObject {
 	if it.row.day != "" {
 		return []fyne.CanvasObject{it.dayL, it.dayR, it.day}
 	}
-	objs := []fyne.CanvasObject{it.bg, it.accent, it.body}
+	objs := []fyne.CanvasObject{it.bg, it.accent}
+	if it.hasText {
+		objs = append(objs, it.body)
+	}
+	for _, l := range it.atts[:it.nAtt] {
+		objs = append(objs, l)
+	}
 	if !it.row.cont {
 		objs = append(objs, it.avatar, it.name, it.when, it.state)
 	}
@@ -219,7 +231,11 @@ func (r *msgRenderer) Layout(s fyne.Size) {
 	p := theme.InnerPadding()
 	bw := bodyWidth(s.Width)
 	it.body.Move(fyne.NewPos(left-p, y-p))
-	it.body.Resize(fyne.NewSize(bw, s.Height-y+p))
+	if it.nAtt == 0 {
+		it.body.Resize(fyne.NewSize(bw, s.Height-y+p))
+	} else {
+		it.body.Resize(fyne.NewSize(bw, it.layoutAttachments(s)-y+2*p))
+	}
 	if it.msg.SendState == storage.SendFailed {
 		bs := it.retry.MinSize()
 		it.retry.Move(fyne.NewPos(s.Width-msgSideInset-bs.Width, msgTopPad-4))
@@ -251,11 +267,16 @@ func rowHeight(r chatRow, m storage.Message, w float32, measure *widget.RichText
 	if r.day != "" {
 		return daySepHeight
 	}
-	measure.Segments = msgSegments(m)
-	measure.Wrapping = fyne.TextWrapWord
-	measure.Resize(fyne.NewSize(bodyWidth(w), 10))
-	measure.Refresh()
-	h := measure.MinSize().Height - 2*theme.InnerPadding()
+	var h float32
+	withText := showsText(m)
+	if withText {
+		measure.Segments = msgSegments(m)
+		measure.Wrapping = fyne.TextWrapWord
+		measure.Resize(fyne.NewSize(bodyWidth(w), 10))
+		measure.Refresh()
+		h = measure.MinSize().Height - 2*theme.InnerPadding()
+	}
+	h += attachBlockHeight(m.Attachments, attachChipWidth(w), measure, withText)
 	h += msgTopPad + msgBottomPad
 	if !r.cont {
 		h += headerHeight

@@ -74,6 +74,12 @@ type view struct {
 	searchDlg  *searchDialog
 	switchDlg  *switcher
 	acceptDlg  *acceptForm
+	// chooseSaveFile asks where to save a file named name and calls cb
+	// with the chosen path (not at all when the user cancels); tests
+	// replace Fyne's dialog with a folder of their own.
+	chooseSaveFile func(name string, cb func(path string))
+	saving         map[int64]bool // attachment IDs being saved
+	saveDir        string         // the folder last saved to
 
 	side   *sidebar
 	list   *convList
@@ -109,8 +115,10 @@ func newView(ctx context.Context, be Backend, a fyne.App, w fyne.Window, post fu
 		networks:    map[string]connectors.NetworkInfo{},
 		loaders:     map[string]*loader{},
 		outbox:      map[int64]int64{},
+		saving:      map[int64]bool{},
 		lastConvKey: LastConversationKey(""),
 	}
+	v.chooseSaveFile = v.fileSaveDialog
 	v.side = newSidebar(v)
 	v.list = newConvList(v)
 	v.chat = newChatPane(v)
