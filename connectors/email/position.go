@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/emersion/go-imap/v2"
@@ -41,17 +42,17 @@ type folderPosition struct {
 func decodePosition(state string) (syncPosition, error) {
 	var p syncPosition
 	if err := json.Unmarshal([]byte(state), &p); err != nil {
-		return p, fmt.Errorf("not a JSON sync position")
+		return p, errors.New("not a JSON sync position")
 	}
 	if p.V != positionVersion {
 		return p, fmt.Errorf("sync position version %d, want %d", p.V, positionVersion)
 	}
 	if p.Server == "" || p.Login == "" {
-		return p, fmt.Errorf("sync position without server or login")
+		return p, errors.New("sync position without server or login")
 	}
 	for name, f := range p.Folders {
 		if name == "" || f.Validity == 0 {
-			return p, fmt.Errorf("sync position with an empty folder name or a zero UIDVALIDITY")
+			return p, errors.New("sync position with an empty folder name or a zero UIDVALIDITY")
 		}
 	}
 	return p, nil
@@ -68,7 +69,7 @@ func (c *Connector) seedPosition(cfg config, state string) {
 	}
 	p, err := decodePosition(state)
 	if err == nil && (p.Server != cfg.imap.addr || p.Login != cfg.login) {
-		err = fmt.Errorf("sync position of another server or login")
+		err = errors.New("sync position of another server or login")
 	}
 	if err != nil {
 		c.log.Warn("email: stored sync position ignored; syncing the newest mails again", "account", cfg.account, "reason", err.Error())
