@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -251,6 +254,26 @@ func (r *msgRenderer) Layout(s fyne.Size) {
 // (an e-mail's quotes and signature) gets a button for it.
 func (it *msgItem) showsOriginal() bool {
 	return !it.row.cont && it.msg.Direction == storage.In && it.p.v.hasCapability(it.msg.Account, "original")
+}
+
+// showOriginal fetches a message's full original from its network and
+// shows it in a dialog.
+func (v *view) showOriginal(m storage.Message) {
+	v.async(func(ctx context.Context) func() {
+		text, err := v.be.Original(ctx, m.Row)
+		return func() {
+			if err != nil {
+				v.showError("Original", err)
+				return
+			}
+			body := widget.NewLabel(text)
+			body.Wrapping = fyne.TextWrapWord
+			body.Selectable = true
+			scroll := container.NewVScroll(body)
+			scroll.SetMinSize(fyne.NewSize(560, 420))
+			dialog.ShowCustom("Original from "+firstNonEmpty(m.SenderName, m.Sender), "Close", scroll, v.win)
+		}
+	})
 }
 
 func (r *msgRenderer) Refresh() {
