@@ -195,7 +195,7 @@ func (c *Core) ensureSaved(ctx context.Context, id int64) (storage.Attachment, e
 	}
 	ar := c.running(m.Account)
 	if ar == nil {
-		return a, fmt.Errorf("%s is not downloaded yet and account %q is not connected (start `switchboard run` or the app)", describe(a), m.Account)
+		return a, fmt.Errorf("%s is not downloaded yet and account %q is not connected", describe(a), m.Account)
 	}
 	if err := c.fetchFiles(ctx, ar, a.MsgRow, m.RemoteID); err != nil {
 		if errors.Is(err, connectors.ErrNotConnected) {
