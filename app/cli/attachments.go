@@ -10,9 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"switchboard/app/core"
+	"switchboard/internal/attach"
 	"switchboard/storage"
 )
 
@@ -205,7 +205,7 @@ func (a *app) saveOne(ctx context.Context, api core.API, at storage.Attachment, 
 	}
 	path := out
 	if path == "" {
-		path = filepath.Join(dir, safeFileName(at.Name))
+		path = filepath.Join(dir, attach.SafeName(at.Name))
 	}
 	f, path, err := createNew(path, out == "")
 	if err != nil {
@@ -247,34 +247,10 @@ func createNew(path string, pick bool) (*os.File, string, error) {
 	return nil, path, fmt.Errorf("create %s: too many files with that name", path)
 }
 
-// safeFileName turns a sender's file name into one safe to create: no
-// directories, control characters or leading dots.
-func safeFileName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsControl(r), r == '/', r == '\\', r == 0:
-			return '_'
-		}
-		return r
-	}, name)
-	name = strings.TrimLeft(strings.TrimSpace(name), ".")
-	if name == "" {
-		return "attachment"
-	}
-	return name
-}
-
-// sizeText formats a byte count like a file manager.
+// sizeText is a size for the listing ("size unknown" when it is).
 func sizeText(n int64) string {
-	switch {
-	case n < 0:
+	if n < 0 {
 		return "size unknown"
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.0f KB", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	return attach.Size(n)
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/connectors"
+	"switchboard/internal/attach"
 	"switchboard/storage"
 )
 
@@ -116,7 +117,7 @@ func (l *attachLine) set(a storage.Attachment, note string, saving bool) {
 	l.bg.StrokeColor = themeColor(theme.ColorNameSeparator)
 	l.name.Color = themeColor(theme.ColorNameForeground)
 	l.detail.Color = themeColor(colorMuted)
-	detail := humanSize(a.Size)
+	detail := attach.Size(a.Size)
 	label, icon := "Save…", theme.DownloadIcon()
 	switch a.State {
 	case storage.AttachPending:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"switchboard/internal/attach"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -22,7 +23,7 @@ func (v *view) saveAttachment(a sbstorage.Attachment) {
 	if v.saving[a.ID] {
 		return
 	}
-	v.chooseSaveFile(safeFileName(a.Name), func(path string) {
+	v.chooseSaveFile(attach.SafeName(a.Name), func(path string) {
 		if path == "" || v.saving[a.ID] {
 			return
 		}

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -15,22 +13,6 @@ import (
 
 // Pure helpers for a message's files: the lines the chat text lists them
 // with, their sizes and names, and the icon for their type.
-
-// humanSize formats a byte count the way the e-mail connector writes it
-// in the "[attachment: NAME (SIZE)]" lines; "" when the size is unknown.
-func humanSize(n int64) string {
-	switch {
-	case n < 0:
-		return ""
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.0f KB", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-}
 
 // visibleText is the part of a message's text the chat shows: the text
 // without the lines that list files the message shows as attachments.
@@ -63,7 +45,7 @@ func hideAttachmentLines(text string, atts []storage.Attachment) string {
 }
 
 // isAttachmentLine: l is "[attachment: NAME (SIZE)]" with NAME in names
-// and SIZE as humanSize writes it.
+// and SIZE as attach.Size writes it.
 func isAttachmentLine(l string, names map[string]bool) bool {
 	rest, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "[attachment: ")
 	if !ok {
@@ -91,52 +73,6 @@ func isHumanSize(s string) bool {
 	}
 	_, err := strconv.ParseFloat(num, 64)
 	return err == nil
-}
-
-// maxFileName bounds a suggested file name, in bytes.
-const maxFileName = 200
-
-// safeFileName makes an attachment's name safe to suggest in a save
-// dialog: no path separators, control or invisible formatting characters
-// (a right-to-left override can disguise "exe.pdf"), no leading dots or
-// spaces, at most maxFileName bytes keeping the extension; "attachment"
-// when nothing is left.
-func safeFileName(name string) string {
-	name = strings.ToValidUTF8(name, "_")
-	name = strings.Map(func(r rune) rune {
-		switch {
-		case r == '/' || r == '\\':
-			return '_'
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimRightFunc(strings.TrimLeftFunc(name, func(r rune) bool {
-		return r == '.' || unicode.IsSpace(r)
-	}), unicode.IsSpace)
-	if len(name) > maxFileName {
-		ext := ""
-		if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 16 {
-			ext = name[i:]
-		}
-		name = cutBytes(name[:len(name)-len(ext)], maxFileName-len(ext)) + ext
-	}
-	if name == "" {
-		return "attachment"
-	}
-	return name
-}
-
-// cutBytes shortens s to at most n bytes on a rune boundary.
-func cutBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // attachmentName is how a file is named in the chat.

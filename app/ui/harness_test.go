@@ -17,6 +17,7 @@ import (
 
 	"switchboard/app/core"
 	"switchboard/connectors"
+	"switchboard/internal/attach"
 	"switchboard/storage"
 	"switchboard/storage/storagetest"
 )
@@ -346,7 +347,7 @@ func withFiles(m connectors.MessageReceived, files ...fakeFile) connectors.Messa
 	for _, fl := range files {
 		m.Message.Attachments = append(m.Message.Attachments,
 			connectors.Attachment{Name: fl.name, Type: fl.mediaType, Size: int64(len(fl.data))})
-		lines = append(lines, fmt.Sprintf("[attachment: %s (%s)]", fl.name, humanSize(int64(len(fl.data)))))
+		lines = append(lines, fmt.Sprintf("[attachment: %s (%s)]", fl.name, attach.Size(int64(len(fl.data)))))
 	}
 	if m.Message.Text != "" {
 		m.Message.Text += "\n\n"

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // every charset go-message knows, for bodies and headers
+
+	"switchboard/internal/attach"
 )
 
 // Limits that keep hostile mail from costing unbounded memory. Attachment
@@ -251,19 +253,6 @@ func partName(dparams, params map[string]string, mediaType string) string {
 	return strings.ToValidUTF8(name, "\uFFFD")
 }
 
-// humanSize formats a byte count the way a file manager does.
-func humanSize(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1000*1000:
-		return fmt.Sprintf("%.0f KB", float64(n)/1000)
-	case n < 1000*1000*1000:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-}
-
 // attachmentLines lists attachments the way the chat text shows them.
 func attachmentLines(atts []attachment) string {
 	var b strings.Builder
@@ -271,7 +260,7 @@ func attachmentLines(atts []attachment) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "[attachment: %s (%s)]", a.Name, humanSize(a.Size))
+		fmt.Fprintf(&b, "[attachment: %s (%s)]", a.Name, attach.Size(a.Size))
 	}
 	return b.String()
 }
