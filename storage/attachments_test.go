@@ -60,6 +60,12 @@ func TestAttachmentsAreListedWithTheirMessageAndPendingUntilSaved(t *testing.T) 
 	if err != nil || len(pend) != 2 || pend[0].RemoteID != "m1" || pend[0].Account != "acct" {
 		t.Fatalf("pending %+v (%v)", pend, err)
 	}
+	blocked := msg("acct", "deals@shop.example", "spam1", "deals@shop.example", "offer", 3)
+	blocked.Hold, blocked.Attachments = HeldBlocked, []AttachmentIn{{Name: "catalogue.pdf", Size: 9 << 20}}
+	put(t, s, blocked)
+	if pend, _ := s.PendingAttachments(ctx, "acct", 10); len(pend) != 2 {
+		t.Fatalf("a blocked brand's file is fetched on its own: %+v", pend)
+	}
 	if _, err := readAll(t, s, atts[0].ID); !errors.Is(err, ErrNotSaved) {
 		t.Fatalf("reading a pending attachment: %v", err)
 	}
