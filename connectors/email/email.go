@@ -10,7 +10,8 @@
 // what lies above the sync position — then waits with IDLE (NOOP polling
 // when the server lacks IDLE).
 //
-// The sync position is each folder's UIDVALIDITY and last UID. The
+// The sync position is each folder's UIDVALIDITY, last UID and newest
+// mail time. The
 // connector keeps it in memory between Runs and reports it as a
 // connectors.SyncState (versioned JSON, see syncPosition) after every
 // fetched page and every window sync, so it only ever claims mails already
@@ -20,14 +21,16 @@
 // fetches every mail above the last UID, oldest first and paged (Backfill
 // when catching up with a position from an earlier process, live after a
 // reconnect); when the UIDVALIDITY changed it resyncs the newest
-// sync_depth mails. Storage deduplicates on the remote ID (the Message-ID
+// sync_depth mails and every mail dated (SENTSINCE) from two days before
+// the newest one it knew. Storage deduplicates on the remote ID (the Message-ID
 // or a hash of the headers), so a resync never doubles a mail.
 //
 // Send submits over SMTP (465 implicit TLS, otherwise STARTTLS; AUTH PLAIN),
 // with a Message-ID derived from the outbox ID so a retry is recognisable and
 // is not sent twice if its copy is already in Sent, then APPENDs the copy to
 // Sent. Capabilities beyond connectors.Connector: connectors.Unsubscriber,
-// and Original (the full text of a mail, fetched from IMAP on demand).
+// Original (the full text of a mail, fetched from IMAP on demand) and
+// connectors.AttachmentFetcher (a mail's files, streamed from IMAP).
 package email
 
 import (

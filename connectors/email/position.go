@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -19,10 +20,11 @@ const positionVersion = 1
 // restarts (connectors.SyncState), as JSON:
 //
 //	{"v":1,"server":"imap.example.org:993","login":"alice@example.org",
-//	 "folders":{"INBOX":{"validity":1700000000,"last":4711},"Sent":{…}}}
+//	 "folders":{"INBOX":{"validity":1700000000,"last":4711,"newest":1763790000},"Sent":{…}}}
 //
-// Per folder it is the UIDVALIDITY and the highest UID whose mail was
-// emitted (or, after a window sync, deliberately left behind). Server and
+// Per folder it is the UIDVALIDITY, the highest UID whose mail was
+// emitted (or, after a window sync, deliberately left behind) and the
+// newest mail's time (for the resync after a UIDVALIDITY change). Server and
 // login say whose folders these are: a position of another server or
 // login is ignored.
 type syncPosition struct {
@@ -35,6 +37,7 @@ type syncPosition struct {
 type folderPosition struct {
 	Validity uint32 `json:"validity"`
 	Last     uint32 `json:"last"`
+	Newest   int64  `json:"newest,omitempty"` // Unix seconds of the newest mail's time, for a resync after a UIDVALIDITY change
 }
 
 // decodePosition parses a stored position. Its errors never quote the
@@ -80,7 +83,11 @@ func (c *Connector) seedPosition(cfg config, state string) {
 	for name, f := range p.Folders {
 		k := c.stateKey(cfg, name)
 		if _, known := c.folders[k]; !known {
-			c.folders[k] = folderState{uidValidity: f.Validity, lastUID: imap.UID(f.Last), restored: true}
+			st := folderState{uidValidity: f.Validity, lastUID: imap.UID(f.Last), restored: true}
+			if f.Newest > 0 {
+				st.newest = time.Unix(f.Newest, 0).UTC()
+			}
+			c.folders[k] = st
 		}
 	}
 	if c.lastSync == "" {
@@ -96,7 +103,11 @@ func (c *Connector) position(cfg config) (string, bool) {
 	p := syncPosition{V: positionVersion, Server: cfg.imap.addr, Login: cfg.login, Folders: map[string]folderPosition{}}
 	for k, st := range c.folders {
 		if k.server == cfg.imap.addr && k.login == cfg.login {
-			p.Folders[k.folder] = folderPosition{Validity: st.uidValidity, Last: uint32(st.lastUID)}
+			fp := folderPosition{Validity: st.uidValidity, Last: uint32(st.lastUID)}
+			if !st.newest.IsZero() {
+				fp.Newest = st.newest.Unix()
+			}
+			p.Folders[k.folder] = fp
 		}
 	}
 	b, err := json.Marshal(p) // map keys come out sorted: equal positions encode equally

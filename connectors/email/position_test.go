@@ -240,3 +240,44 @@ func TestUnusableSyncStateMeansNormalFirstSync(t *testing.T) {
 		})
 	}
 }
+
+func TestMailBeyondTheWindowIsNotLostAfterAUIDValidityChange(t *testing.T) {
+	srv := startServer(t)
+	old := func(i int) string {
+		return mailText("bob@localhost", alice.Name, "old", fmt.Sprintf("w%d@localhost", i), "x")
+	}
+	// An old mail, dated well before the rest: outside the catch-up.
+	deliver(t, srv, alice.Name, strings.Replace(old(0), "Date: ", "Date: Mon, 02 Jan 2006 15:04:05 +0000\r\nX-Was: ", 1))
+	for i := 1; i <= 3; i++ {
+		deliver(t, srv, alice.Name, old(i))
+	}
+	acct := account(srv, alice, false, "sync_depth", "2")
+	r1 := run(t, New(), acct, alice.Password)
+	evs := r1.online(t)
+	if got := countIDs(evs); len(got) != 2 {
+		t.Fatalf("first sync emitted %v, want the 2 newest", got)
+	}
+	state := lastPosition(t, evs)
+	if positionOf(t, state).Folders["INBOX"].Newest == 0 {
+		t.Fatalf("the position carries no newest mail time: %s", state)
+	}
+	r1.stop(t)
+	// While the app is closed: more mail than the window, then the server
+	// renumbers the mailbox.
+	for i := 1; i <= 8; i++ {
+		deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "new", fmt.Sprintf("n%d@localhost", i), "x"))
+	}
+	if _, err := srv.ResetUIDValidity(alice.Name, "INBOX"); err != nil {
+		t.Fatalf("%v\n%s", err, srv.Log())
+	}
+	acct.SyncState = state
+	got := countIDs(run(t, New(), acct, alice.Password).online(t))
+	for i := 1; i <= 8; i++ {
+		if id := fmt.Sprintf("n%d@localhost", i); got[id] != 1 {
+			t.Errorf("%s emitted %d times after the UIDVALIDITY change", id, got[id])
+		}
+	}
+	if got["w0@localhost"] != 0 {
+		t.Errorf("the 2006 mail was fetched again: the catch-up is not bounded by date")
+	}
+}

@@ -23,6 +23,10 @@ type folderState struct {
 	// not yet caught up with the folder; what it fetches above lastUID
 	// arrived while the app was closed and is emitted as backfill.
 	restored bool
+	// newest is the newest mail time (Date header, never in the future)
+	// emitted from the folder: after a UIDVALIDITY change, when the old
+	// UIDs mean nothing, mail dated since then is fetched again.
+	newest time.Time
 }
 
 // folderKey names a folder of one account on one server.

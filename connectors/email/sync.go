@@ -61,7 +61,7 @@ func (s *session) ensureSelected(ctx context.Context, c *imapclient.Client, fold
 		return err
 	}
 	if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity != sel.UIDValidity {
-		return s.syncWindow(ctx, c, folder, sel)
+		return s.syncWindow(ctx, c, folder, sel, st.newest)
 	}
 	return nil
 }
@@ -87,19 +87,59 @@ func (s *session) syncFolder(ctx context.Context, c *imapclient.Client, folder s
 	if err != nil {
 		return err
 	}
-	if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity == sel.UIDValidity {
+	st, ok := s.conn.folderState(s.cfg, folder)
+	if ok && st.uidValidity == sel.UIDValidity {
 		return s.fetchNew(ctx, c, folder)
 	}
-	return s.syncWindow(ctx, c, folder, sel)
+	return s.syncWindow(ctx, c, folder, sel, st.newest)
 }
 
+// catchUpMargin is how far before the newest known mail a resync after a
+// UIDVALIDITY change looks (SENTSINCE has day granularity, and clocks and
+// Date headers drift).
+const catchUpMargin = 48 * time.Hour
+
 // syncWindow fetches the newest sync_depth mails of the selected folder,
-// newest page first, as backfill.
-func (s *session) syncWindow(ctx context.Context, c *imapclient.Client, folder string, sel *imap.SelectData) error {
-	st := folderState{uidValidity: sel.UIDValidity}
+// newest page first, as backfill. After a UIDVALIDITY change (since is the
+// newest mail time known under the old one) it also fetches every mail
+// dated since then, so mail that arrived meanwhile is not lost beyond the
+// window; storage drops what it already has.
+func (s *session) syncWindow(ctx context.Context, c *imapclient.Client, folder string, sel *imap.SelectData, since time.Time) error {
+	st := folderState{uidValidity: sel.UIDValidity, newest: since}
 	if sel.UIDNext > 0 {
 		st.lastUID = sel.UIDNext - 1
 	}
+	uids, err := s.windowUIDs(c, folder, sel)
+	if err != nil {
+		return err
+	}
+	if !since.IsZero() && sel.NumMessages > 0 {
+		data, err := c.UIDSearch(&imap.SearchCriteria{SentSince: since.Add(-catchUpMargin)}, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("email: search %s since the last known mail: %w", folder, err)
+		}
+		uids = append(uids, data.AllUIDs()...)
+	}
+	slices.SortFunc(uids, func(a, b imap.UID) int { return cmp.Compare(b, a) }) // newest first
+	uids = slices.Compact(uids)
+	for start := 0; start < len(uids); start += s.pageSize() {
+		page := uids[start:min(start+s.pageSize(), len(uids))]
+		top, newest, err := s.fetchUIDs(ctx, c, folder, sel.UIDValidity, page, true)
+		if err != nil {
+			return err
+		}
+		st.lastUID = max(st.lastUID, top)
+		st.newest = later(st.newest, newest)
+	}
+	s.conn.setFolderState(s.cfg, folder, st)
+	if !s.emitPosition(ctx) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// windowUIDs are the UIDs of the newest sync_depth mails of the folder.
+func (s *session) windowUIDs(c *imapclient.Client, folder string, sel *imap.SelectData) ([]imap.UID, error) {
 	if sel.NumMessages > 0 && s.cfg.depth > 0 {
 		first := uint32(1)
 		if sel.NumMessages > uint32(s.cfg.depth) {
@@ -109,24 +149,18 @@ func (s *session) syncWindow(ctx context.Context, c *imapclient.Client, folder s
 		seq.AddRange(first, sel.NumMessages)
 		data, err := c.UIDSearch(&imap.SearchCriteria{SeqNum: []imap.SeqSet{seq}}, nil).Wait()
 		if err != nil {
-			return fmt.Errorf("email: search %s: %w", folder, err)
+			return nil, fmt.Errorf("email: search %s: %w", folder, err)
 		}
-		uids := data.AllUIDs()
-		slices.SortFunc(uids, func(a, b imap.UID) int { return cmp.Compare(b, a) }) // newest first
-		for start := 0; start < len(uids); start += s.pageSize() {
-			page := uids[start:min(start+s.pageSize(), len(uids))]
-			top, err := s.fetchUIDs(ctx, c, folder, sel.UIDValidity, page, true)
-			if err != nil {
-				return err
-			}
-			st.lastUID = max(st.lastUID, top)
-		}
+		return data.AllUIDs(), nil
 	}
-	s.conn.setFolderState(s.cfg, folder, st)
-	if !s.emitPosition(ctx) {
-		return ctx.Err()
+	return nil, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
 	}
-	return nil
+	return a
 }
 
 // fetchNew fetches all mails of the selected folder above the last UID
@@ -153,11 +187,12 @@ func (s *session) fetchNew(ctx context.Context, c *imapclient.Client, folder str
 	slices.Sort(uids)
 	for start := 0; start < len(uids); start += s.pageSize() {
 		page := uids[start:min(start+s.pageSize(), len(uids))]
-		top, err := s.fetchUIDs(ctx, c, folder, st.uidValidity, page, st.restored)
+		top, newest, err := s.fetchUIDs(ctx, c, folder, st.uidValidity, page, st.restored)
 		if err != nil {
 			return err // the page is fetched again next time; storage dedups
 		}
 		st.lastUID = max(st.lastUID, top)
+		st.newest = later(st.newest, newest)
 		s.conn.setFolderState(s.cfg, folder, st)
 		if !s.emitPosition(ctx) {
 			return ctx.Err()
@@ -178,11 +213,10 @@ var fetchFull = &imap.FetchOptions{
 
 // fetchUIDs streams the given mails: each body is parsed as it arrives
 // (attachments are counted, never held) and emitted at once. It returns
-// the highest UID handled.
-func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder string, validity uint32, uids []imap.UID, backfill bool) (imap.UID, error) {
-	var top imap.UID
+// the highest UID handled and the newest mail time emitted.
+func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder string, validity uint32, uids []imap.UID, backfill bool) (top imap.UID, newest time.Time, err error) {
 	if len(uids) == 0 {
-		return 0, nil
+		return 0, newest, nil
 	}
 	cmd := c.Fetch(imap.UIDSetNum(uids...), fetchFull)
 	defer cmd.Close()
@@ -212,19 +246,22 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 			continue // a flags update, not one of ours
 		}
 		top = max(top, uid)
-		if !s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill) {
-			return top, ctx.Err()
+		when, ok := s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill)
+		if !ok {
+			return top, newest, ctx.Err()
 		}
+		newest = later(newest, when)
 	}
 	if err := cmd.Close(); err != nil {
-		return top, fmt.Errorf("email: fetch from %s: %w", folder, err)
+		return top, newest, fmt.Errorf("email: fetch from %s: %w", folder, err)
 	}
-	return top, nil
+	return top, newest, nil
 }
 
 // deliver records what a mail teaches (thread, location, unsubscribe
-// data, brand evidence) and emits it.
-func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill bool) bool {
+// data, brand evidence) and emits it. It returns the mail's time, and
+// false when ctx ended first.
+func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill bool) (time.Time, bool) {
 	msg := toMessage(pm, s.self, loc.folder == s.sentFolder, date)
 	evidence := brandEvidence(pm)
 	var contact *connectors.ContactUpdated
@@ -246,9 +283,9 @@ func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm 
 	}
 	s.mu.Unlock()
 	if contact != nil && !emit(ctx, s.sink, *contact) {
-		return false
+		return msg.Time, false
 	}
-	return emit(ctx, s.sink, connectors.MessageReceived{Account: s.cfg.account, Message: msg, Backfill: backfill})
+	return msg.Time, emit(ctx, s.sink, connectors.MessageReceived{Account: s.cfg.account, Message: msg, Backfill: backfill})
 }
 
 func (s *session) pageSize() int {
