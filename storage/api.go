@@ -309,6 +309,7 @@ type ExportRecord struct {
 	Action            bool      `json:"action,omitempty"`
 	Notice            bool      `json:"notice,omitempty"`
 	Hold              Hold      `json:"hold,omitempty"`
+	HoldReason        string    `json:"hold_reason,omitempty"` // why a held message was held, in plain words
 	// Attachments lists the message's files; the bytes of each saved one
 	// follow the record on AttachmentData lines.
 	Attachments []ExportAttachment `json:"attachments,omitempty"`

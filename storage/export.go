@@ -53,7 +53,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer) (int, error) {
 			rec := ExportRecord{Network: m.Network, Account: m.Account, Conversation: ci.remoteID,
 				ConversationTitle: ci.title, Group: ci.group, Sender: m.Sender, SenderName: m.SenderName,
 				RemoteID: m.RemoteID, Time: m.Time, Direction: m.Direction, Text: m.Text, Action: m.Action,
-				Notice: m.Notice, Hold: m.Hold}
+				Notice: m.Notice, Hold: m.Hold, HoldReason: m.HoldReason}
 			for _, a := range m.Attachments {
 				rec.Attachments = append(rec.Attachments, ExportAttachment{Name: a.Name, Type: a.Type, Size: a.Size})
 			}
@@ -216,7 +216,7 @@ func importRecord(rec ExportRecord) (MessageIn, error) {
 	m := MessageIn{Account: rec.Account, Network: rec.Network, ConvID: rec.Conversation, ConvGroup: rec.Group,
 		ConvTitle: rec.ConversationTitle, RemoteID: rec.RemoteID, Sender: rec.Sender, SenderName: rec.SenderName,
 		Time: rec.Time, Direction: rec.Direction, Text: rec.Text, Action: rec.Action, Notice: rec.Notice, Hold: rec.Hold,
-		Seen: true} // history, not news
+		HoldReason: rec.HoldReason, Seen: true} // history, not news
 	for _, a := range rec.Attachments {
 		m.Attachments = append(m.Attachments, AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
 	}

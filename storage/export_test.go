@@ -31,6 +31,7 @@ func TestExportImportRoundTripsExactly(t *testing.T) {
 	// Special cases that must survive too.
 	held := msg("acct0", "brand", "h1", "brand", "held offer\nwith \"quotes\" & <html> 東京", 1)
 	held.Hold, held.Action, held.Notice, held.ConvGroup = HeldRequest, true, true, true
+	held.HoldReason = "brand started a conversation; you have not subscribed"
 	put(t, s, held)
 	var exp1 bytes.Buffer
 	n, err := s.Export(ctx, &exp1)
@@ -60,6 +61,9 @@ func TestExportImportRoundTripsExactly(t *testing.T) {
 	}
 	if !bytes.Equal(exp1.Bytes(), exp2.Bytes()) {
 		t.Fatal("export → import → export is not identical")
+	}
+	if !strings.Contains(exp2.String(), `"hold_reason":"brand started a conversation; you have not subscribed"`) {
+		t.Fatal("the hold reason did not survive export → import")
 	}
 	// Importing again is all duplicates.
 	st, err = fresh.Import(ctx, bytes.NewReader(exp1.Bytes()), nil)
