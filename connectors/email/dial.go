@@ -23,7 +23,7 @@ const dialTimeout = 30 * time.Second
 // STARTTLS as configured and fails (never falls back to plaintext) when
 // STARTTLS is missing or the certificate does not verify. Refused
 // credentials come back as *connectors.AuthError.
-func dialIMAP(ctx context.Context, cfg config, handler *imapclient.UnilateralDataHandler) (*imapclient.Client, error) {
+func dialIMAP(ctx context.Context, cfg config, handler *imapclient.UnilateralDataHandler, wd *watchdog) (*imapclient.Client, error) {
 	opts := &imapclient.Options{
 		UnilateralDataHandler: handler,
 		WordDecoder:           &mime.WordDecoder{CharsetReader: charset.Reader},
@@ -37,13 +37,18 @@ func dialIMAP(ctx context.Context, cfg config, handler *imapclient.UnilateralDat
 		}
 		opts.TLSConfig.NextProtos = []string{"imap"}
 	}
-	if cfg.useTLS && cfg.imap.implicit {
-		conn, err = (&tls.Dialer{NetDialer: dialer, Config: opts.TLSConfig}).DialContext(ctx, "tcp", cfg.imap.addr)
-	} else {
-		conn, err = dialer.DialContext(ctx, "tcp", cfg.imap.addr)
-	}
+	conn, err = dialer.DialContext(ctx, "tcp", cfg.imap.addr)
 	if err != nil {
 		return nil, fmt.Errorf("email: connect to %s: %w", cfg.imap.addr, err)
+	}
+	conn = wd.watch(conn)
+	if cfg.useTLS && cfg.imap.implicit {
+		tc := tls.Client(conn, opts.TLSConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("email: connect to %s: %w", cfg.imap.addr, wd.explain(err))
+		}
+		conn = tc
 	}
 	// Until we are logged in, cancelling ctx closes the connection.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -60,14 +65,14 @@ func dialIMAP(ctx context.Context, cfg config, handler *imapclient.UnilateralDat
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("email: connect to %s: %w", cfg.imap.addr, err)
+		return nil, fmt.Errorf("email: connect to %s: %w", cfg.imap.addr, wd.explain(err))
 	}
 	if err := authenticate(c, cfg); err != nil {
 		c.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, err
+		return nil, wd.explain(err)
 	}
 	return c, nil
 }

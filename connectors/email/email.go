@@ -73,6 +73,7 @@ type Connector struct {
 
 	// Test hooks: zero values are the production behaviour.
 	pollInterval time.Duration  // 0 = defaultPollInterval
+	answerWait   time.Duration  // 0 = answerTimeout: how long the server may leave a command unanswered
 	fetchPage    int            // 0 = pageSize
 	noIdle       bool           // true = behave as with a server without IDLE
 	httpRoots    *x509.CertPool // nil = the system roots (which honour SSL_CERT_FILE)

@@ -75,6 +75,7 @@ type session struct {
 	ready      chan struct{} // closed when the initial sync is done
 	sentFolder string
 	selected   string // folder open on the connection; used by the loop goroutine only
+	wd         *watchdog
 
 	mu       sync.Mutex
 	threads  map[string]threadInfo // conversation ID → newest mail
@@ -137,7 +138,9 @@ func (c *Connector) Run(ctx context.Context, acct connectors.Account, secrets co
 	c.seedPosition(cfg, acct.SyncState)
 	emit(ctx, sink, connectors.ConnectionState{Account: acct.ID, State: connectors.StateConnecting})
 	s := newSession(c, cfg, sink)
-	client, err := dialIMAP(ctx, cfg, s.handler())
+	s.wd = newWatchdog(c.answerWait)
+	defer s.wd.close()
+	client, err := dialIMAP(ctx, cfg, s.handler(), s.wd)
 	if err != nil {
 		return s.fail(ctx, err)
 	}
@@ -166,6 +169,7 @@ func (s *session) fail(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return nil
 	}
+	err = s.wd.explain(err)
 	var aerr *connectors.AuthError
 	if errors.As(err, &aerr) {
 		emit(ctx, s.sink, connectors.ConnectionState{Account: s.cfg.account, State: connectors.StateAuthFailed, Reason: aerr.Reason})
@@ -264,6 +268,7 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 				return fmt.Errorf("email: IDLE: %w", err)
 			}
 		}
+		s.wd.expect(false) // news may never come; that is no fault
 		var req *request
 		pollDue := false
 		select {
@@ -275,6 +280,7 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 			pollDue = true
 		case <-c.Closed():
 		}
+		s.wd.expect(true)
 		if idle != nil {
 			if err := idle.Close(); err == nil {
 				err = idle.Wait()
