@@ -129,4 +129,3 @@ func TestServerThatStopsAnsweringIsNoticedAndLeft(t *testing.T) {
 		return m.Message.RemoteID == "later@localhost" && !m.Backfill
 	})
 }
-
