@@ -27,6 +27,12 @@ type mailServer struct {
 // waits 30 s, so the echo behaviour would only measure that interval.
 const conformanceSentPoll = time.Second
 
+// conformanceAnswerWait bounds how long a harness connector waits on a
+// server that leaves a command unanswered (45 s in production), so a
+// connection stuck across the server restart is given up well within the
+// suite's 30 s wait.
+const conformanceAnswerWait = 8 * time.Second
+
 func (mailHarness) Capabilities() conformance.Capabilities {
 	return conformance.Capabilities{
 		NoGroups: "e-mail has no group to join: group mail is a thread among a participant set, named for each " +
@@ -50,6 +56,7 @@ func mailPassword(n int) string { return "user" + strconv.Itoa(n) + "-secret" }
 func (s *mailServer) New() connectors.Connector {
 	c := New()
 	c.pollInterval = conformanceSentPoll
+	c.answerWait = conformanceAnswerWait
 	return c
 }
 
