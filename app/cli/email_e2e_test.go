@@ -14,12 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/testenv/dkimkeys"
 	"switchboard/internal/testenv/dovecot"
 )
 
 // TestNewsletterIsHeldAndOneClickUnsubscribeOverEmail runs the binary
 // against a real Dovecot: a person's mail lands in the inbox, a newsletter
-// with List-Unsubscribe-Post is held as a brand, and `brand unsubscribe`
+// with List-Unsubscribe-Post (DKIM-signed by its domain, the key served by
+// a loopback DNS server) is held as a brand, and `brand unsubscribe`
 // POSTs RFC 8058's one-click body to the sender's HTTPS endpoint exactly
 // once, trusted through the system roots (SSL_CERT_FILE), with the outcome
 // in the consent ledger.
@@ -45,14 +47,14 @@ func TestNewsletterIsHeldAndOneClickUnsubscribeOverEmail(t *testing.T) {
 	p.sb("alicepass\n", "account", "add", "email", "mail", "--user", "alice@localhost",
 		"--server", srv.IMAPAddr, "--smtp", srv.SubmitAddr, "--ca-file", srv.CAFile, "--secret-stdin")
 
+	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 	deliver := func(raw string) {
 		t.Helper()
-		raw = strings.ReplaceAll(raw, "\n", "\r\n")
 		if err := srv.Deliver("sender@localhost", []string{"alice@localhost"}, strings.NewReader(raw)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	deliver(`From: Bob <bob@localhost>
+	deliver(crlf(`From: Bob <bob@localhost>
 To: alice@localhost
 Subject: lunch
 Message-ID: <lunch-1@localhost>
@@ -64,18 +66,22 @@ Lunch at noon?
 -- 
 Bob Builder
 Builder & Sons, Site Office
-`)
-	deliver(`From: Shop Deals <deals@shop.example>
+`))
+	// RFC 8058 one-click needs the sender's DKIM signature over the
+	// List-Unsubscribe headers; the key is served by a loopback DNS server.
+	shop := dkimkeys.New(t, "shop.example")
+	p.env = append(p.env, "SWITCHBOARD_DKIM_DNS="+dkimkeys.Serve(t, shop))
+	deliver(shop.Sign(t, crlf(`From: Shop Deals <deals@shop.example>
 To: alice@localhost
 Subject: This week's deals
 Message-ID: <deals-1@shop.example>
-Date: ` + time.Now().Format(time.RFC1123Z) + `
-List-Unsubscribe: <` + endpoint.URL + `/unsub?u=alice>
+Date: `+time.Now().Format(time.RFC1123Z)+`
+List-Unsubscribe: <`+endpoint.URL+`/unsub?u=alice>
 List-Unsubscribe-Post: List-Unsubscribe=One-Click
 Content-Type: text/plain; charset=utf-8
 
 Everything is 30% off this week.
-`)
+`), "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"))
 	p.start()
 
 	eventually(t, "Bob's mail in the inbox", func() bool {

@@ -34,6 +34,7 @@
 package email
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -72,11 +73,12 @@ type Connector struct {
 	log      *slog.Logger
 
 	// Test hooks: zero values are the production behaviour.
-	pollInterval time.Duration  // 0 = defaultPollInterval
-	answerWait   time.Duration  // 0 = answerTimeout: how long the server may leave a command unanswered
-	fetchPage    int            // 0 = pageSize
-	noIdle       bool           // true = behave as with a server without IDLE
-	httpRoots    *x509.CertPool // nil = the system roots (which honour SSL_CERT_FILE)
+	pollInterval time.Duration                                            // 0 = defaultPollInterval
+	answerWait   time.Duration                                            // 0 = answerTimeout: how long the server may leave a command unanswered
+	fetchPage    int                                                      // 0 = pageSize
+	noIdle       bool                                                     // true = behave as with a server without IDLE
+	httpRoots    *x509.CertPool                                           // nil = the system roots (which honour SSL_CERT_FILE)
+	lookupTXT    func(ctx context.Context, name string) ([]string, error) // nil = DNS (see txtLookup)
 }
 
 // New returns an unconnected connector.

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"switchboard/connectors"
+	"switchboard/internal/testenv/dkimkeys"
 )
 
 // unsubEndpoint is a local HTTPS server that records one-click POSTs.
@@ -80,9 +81,12 @@ func TestNewsletterIsBrandAndOneClickPostsOnce(t *testing.T) {
 	ep := newUnsubEndpoint(t)
 	// user:pw in the URL must not turn into credentials on the request.
 	target := strings.Replace(ep.srv.URL, "https://", "https://user:pw@", 1) + "/unsub?u=123"
-	deliver(t, srv, alice.Name, newsletter("news-1@acme.example", "<"+target+">, <mailto:unsub@localhost?subject=unsubscribe>", true))
+	acme := dkimkeys.New(t, "acme.example")
+	deliver(t, srv, alice.Name, acme.Sign(t, newsletter("news-1@acme.example", "<"+target+">, <mailto:unsub@localhost?subject=unsubscribe>", true),
+		"Subject", "List-Unsubscribe", "List-Unsubscribe-Post"))
 	c := New()
 	c.httpRoots = ep.pool()
+	c.lookupTXT = dkimkeys.Lookup(acme)
 	r := run(t, c, account(srv, alice, true), alice.Password)
 	before := r.online(t)
 
@@ -125,6 +129,62 @@ func TestNewsletterIsBrandAndOneClickPostsOnce(t *testing.T) {
 	}
 	if n := len(srv.Submissions()); n != 0 {
 		t.Fatalf("one-click also sent %d mails", n)
+	}
+}
+
+// TestOneClickNeedsTheSendersSignature: RFC 8058 §4 — without a valid
+// DKIM signature of the sender's domain over both List-Unsubscribe headers
+// no POST is made (a forged newsletter could aim it anywhere); the mailto:
+// address is used instead, or the user is told why nothing was done.
+func TestOneClickNeedsTheSendersSignature(t *testing.T) {
+	acme := dkimkeys.New(t, "acme.example")
+	other := dkimkeys.New(t, "mailer.example")
+	both := []string{"List-Unsubscribe", "List-Unsubscribe-Post"}
+	tampered := func(raw string) string {
+		return raw + "P.S. changed in transit\r\n"
+	}
+	for _, tc := range []struct {
+		name   string
+		sign   func(raw string) string
+		mailto bool
+		why    string
+	}{
+		{"unsigned", func(raw string) string { return raw }, true, "no DKIM signature"},
+		{"signed by another domain", func(raw string) string { return other.Sign(t, raw, both...) }, true, "not by the sender's domain acme.example"},
+		{"headers not signed", func(raw string) string { return acme.Sign(t, raw, "Subject") }, true, "does not cover the List-Unsubscribe headers"},
+		{"changed after signing", func(raw string) string { return tampered(acme.Sign(t, raw, both...)) }, false, "does not verify"},
+		{"key not published", func(raw string) string { return dkimkeys.New(t, "acme.example").Sign(t, raw, both...) }, false, "does not verify"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t)
+			ep := newUnsubEndpoint(t)
+			list := "<" + ep.srv.URL + "/unsub>"
+			if tc.mailto {
+				list += ", <mailto:unsub@localhost?subject=unsubscribe>"
+			}
+			deliver(t, srv, alice.Name, tc.sign(newsletter("news-d@acme.example", list, true)))
+			c := New()
+			c.httpRoots = ep.pool()
+			c.lookupTXT = dkimkeys.Lookup(acme, other)
+			r := run(t, c, account(srv, alice, false), alice.Password)
+			r.online(t)
+			result, err := c.Unsubscribe(context.Background(), "news@acme.example")
+			if n := len(ep.requests()); n != 0 {
+				t.Fatalf("%d one-click POSTs without a valid signature", n)
+			}
+			if tc.mailto {
+				if err != nil || !strings.HasPrefix(result, "mail <") || len(srv.Submissions()) != 1 {
+					t.Fatalf("result %q, err %v, %d mails; want the mailto: fallback", result, err, len(srv.Submissions()))
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoUnsubscribe) || !strings.Contains(err.Error(), tc.why) || !strings.Contains(err.Error(), "one-click unsubscribe not used") {
+				t.Fatalf("result %q, err = %v; want ErrNoUnsubscribe saying %q", result, err, tc.why)
+			}
+			if n := len(srv.Submissions()); n != 0 {
+				t.Fatalf("%d mails sent", n)
+			}
+		})
 	}
 }
 
