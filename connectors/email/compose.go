@@ -26,6 +26,11 @@ type outMail struct {
 	inReplyTo  string
 	references []string
 	date       time.Time
+	// automatic marks a mail the user did not write themselves (an RFC
+	// 2369 unsubscribe request): RFC 3834 Auto-Submitted: auto-generated,
+	// so the list's robots do not answer it, and our sync keeps it out of
+	// the chat (see deliver).
+	automatic bool
 }
 
 func hasControl(s string) bool {
@@ -77,6 +82,9 @@ func (m outMail) build() ([]byte, error) {
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
 	h.Set("Content-Transfer-Encoding", "quoted-printable")
 	h.Set("User-Agent", "Switchboard")
+	if m.automatic {
+		h.Set("Auto-Submitted", "auto-generated")
+	}
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, h.Header)
 	if err != nil {

@@ -261,8 +261,16 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 // deliver records what a mail teaches (thread, location, unsubscribe
 // data, brand evidence) and emits it. It returns the mail's time, and
 // false when ctx ended first.
+//
+// Automatic mail the account sent (Auto-Submitted other than "no": our
+// RFC 2369 unsubscribe requests, a server's vacation replies) is not
+// emitted: nobody wrote it, so it is no conversation. It stays in the
+// Sent folder, and the consent ledger keeps our request's Message-ID.
 func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill bool) (time.Time, bool) {
 	msg := toMessage(pm, s.self, loc.folder == s.sentFolder, date)
+	if msg.Direction == connectors.Outbound && isAutomated(pm) {
+		return msg.Time, true
+	}
 	evidence := brandEvidence(pm)
 	var contact *connectors.ContactUpdated
 	s.mu.Lock()

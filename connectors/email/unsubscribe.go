@@ -61,7 +61,7 @@ func (c *Connector) Unsubscribe(ctx context.Context, handle string) (string, err
 		if !check.ok {
 			// RFC 8058 §4: no one-click without the sender's signature on it.
 			oneClick = false
-			clickErr = fmt.Errorf("email: one-click unsubscribe not used: %s (RFC 8058 asks for it)", check.why)
+			clickErr = fmt.Errorf("one-click unsubscribe not used: %s (RFC 8058 asks for one)", check.why)
 		}
 	}
 	if oneClick && httpsURL != nil {
@@ -289,7 +289,7 @@ func (c *Connector) mailtoUnsubscribe(ctx context.Context, s *session, u *url.UR
 	if body == "" {
 		body = "unsubscribe"
 	}
-	m := outMail{from: s.cfg.user, to: []string{addr}, subject: subject, text: body, date: time.Now()}
+	m := outMail{from: s.cfg.user, to: []string{addr}, subject: subject, text: body, date: time.Now(), automatic: true}
 	m.messageID = newMessageID("", s.cfg.user, addr, body)
 	raw, err := m.build()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -206,8 +207,27 @@ func TestMailtoUnsubscribeSendsMail(t *testing.T) {
 	}
 	data := string(subs[0].Data)
 	if !strings.Contains(data, "Subject: unsubscribe me") || !strings.Contains(data, "please stop") ||
-		!strings.Contains(data, strings.TrimSuffix(strings.TrimPrefix(result, "mail "), " sent")) {
+		!strings.Contains(data, strings.TrimSuffix(strings.TrimPrefix(result, "mail "), " sent")) ||
+		!strings.Contains(data, "Auto-Submitted: auto-generated") {
 		t.Fatalf("unsubscribe mail:\n%s", data)
+	}
+
+	// Its copy is in Sent, yet a fresh sync does not make it a conversation
+	// with the list robot; the newsletter and the user's own mail still come.
+	deliver(t, srv, alice.Name, mailText(alice.Name, "bob@localhost", "lunch", "lunch-1@localhost", "Lunch at noon?"))
+	sent, _ := filepath.Glob(filepath.Join(srv.MaildirPath(alice.Name, "Sent"), "*", "*"))
+	if len(sent) != 1 {
+		t.Fatalf("Sent holds %d mails, want the unsubscribe request: %v", len(sent), sent)
+	}
+	r.stop(t)
+	again := run(t, New(), account(srv, alice, false), alice.Password)
+	var convs []string
+	for _, m := range messages(again.online(t)) {
+		convs = append(convs, m.Message.Conversation.ID)
+	}
+	slices.Sort(convs)
+	if !slices.Equal(convs, []string{"bob@localhost", "news@acme.example"}) {
+		t.Fatalf("conversations after a fresh sync: %q", convs)
 	}
 }
 
