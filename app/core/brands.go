@@ -456,7 +456,8 @@ func (c *Core) PurgeBlocked(ctx context.Context, account string) (int, error) {
 }
 
 // Unsubscribe asks the network to stop a sender (e-mail RFC 8058 one-click
-// or RFC 2369 mailto) and records the revocation with its outcome.
+// or RFC 2369 mailto) and records the revocation with its outcome: the
+// brand's consent becomes none (a blocked brand stays blocked).
 func (c *Core) Unsubscribe(ctx context.Context, account, handle, how string) (string, error) {
 	a, err := c.store.Account(ctx, account)
 	if err != nil {
@@ -480,6 +481,9 @@ func (c *Core) Unsubscribe(ctx context.Context, account, handle, how string) (st
 		return result, err
 	}
 	next := policy.Consent{State: policy.StateNone, LastUserMsg: cur.LastUserMsg}
+	if cur.State == policy.StateBlocked {
+		next = cur // unsubscribing at the sender never lifts the user's block
+	}
 	if err := c.pol.change(ctx, account, a.Network, handle, cur, next, how, "", result); err != nil {
 		return result, err
 	}

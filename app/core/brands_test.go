@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,53 @@ func TestSubscribedBrandIsDeliveredAndBlockedBrandGoesToBlocked(t *testing.T) {
 	}
 	if rows[1][6] != "subscribed" || rows[2][6] != "blocked" || !strings.Contains(rows[2][11], "blocked on the network") {
 		t.Fatalf("ledger CSV = %q", rows)
+	}
+}
+
+func TestUnsubscribeRevokesAtTheSenderAndIsLedgered(t *testing.T) {
+	e, n := brandEnv(t)
+	if err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "subscribed", Scopes: []string{"offers"}, How: policy.HowCLI}); err != nil {
+		t.Fatal(err)
+	}
+	n.mu.Lock()
+	n.unsubErr = errors.New("the sender's page answered 500")
+	n.mu.Unlock()
+	if _, err := e.core.Unsubscribe(bg, "work", "AcmeDeals", policy.HowGUI); err == nil || !strings.Contains(err.Error(), "answered 500") {
+		t.Fatalf("a failed unsubscribe: err = %v", err)
+	}
+	if es, _ := e.core.Ledger(bg, "work", "AcmeDeals"); len(es) != 1 {
+		t.Fatalf("a failed unsubscribe changed the ledger: %+v", es)
+	}
+	n.mu.Lock()
+	n.unsubErr = nil
+	n.mu.Unlock()
+
+	res, err := e.core.Unsubscribe(bg, "work", "AcmeDeals", policy.HowGUI)
+	if err != nil || res != "HTTP 200" {
+		t.Fatalf("unsubscribe = %q, %v", res, err)
+	}
+	es, _ := e.core.Ledger(bg, "work", "AcmeDeals")
+	if last := es[len(es)-1]; last.OldState != "subscribed" || last.NewState != "none" || last.Result != "HTTP 200" || last.How != policy.HowGUI {
+		t.Fatalf("ledger entry %+v", last)
+	}
+	n.deliver(t, msg("work", "AcmeDeals", "AcmeDeals", "we miss you", "u1", e.clk.Now()))
+	e.waitText(storage.FilterRequests, "we miss you")
+
+	// A blocked brand stays blocked when the user also unsubscribes.
+	if err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "blocked", How: policy.HowCLI}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.core.Unsubscribe(bg, "work", "AcmeDeals", policy.HowGUI); err != nil {
+		t.Fatal(err)
+	}
+	es, _ = e.core.Ledger(bg, "work", "AcmeDeals")
+	if last := es[len(es)-1]; last.OldState != "blocked" || last.NewState != "blocked" || last.Result != "HTTP 200" {
+		t.Fatalf("ledger entry %+v", last)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.unsubs) != 2 {
+		t.Fatalf("network unsubscribes %q", n.unsubs)
 	}
 }
 

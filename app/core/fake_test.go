@@ -40,6 +40,8 @@ type fakeNet struct {
 	fileErr  error               // non-nil: FetchAttachments fails with it
 	fileErrs map[string]error    // per remote ID: FetchAttachments fails with it
 	fetches  int
+	unsubs   []string // handles unsubscribed on the network
+	unsubErr error    // non-nil: Unsubscribe fails with it
 }
 
 var nets = struct {
@@ -132,6 +134,19 @@ func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
 	defer n.mu.Unlock()
 	n.blocked[handle] = block
 	return nil
+}
+
+func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.unsubErr != nil {
+		return "", n.unsubErr
+	}
+	n.unsubs = append(n.unsubs, handle)
+	return "HTTP 200", nil
 }
 
 func (f *fakeConn) MarkRead(ctx context.Context, conv connectors.ConversationRef, remoteID string) error {
