@@ -34,6 +34,7 @@ type brandsView struct {
 	scopes   *widget.CheckGroup
 	until    *widget.Entry
 	apply    *widget.Button
+	unsub    *widget.Button
 	ledger   *widget.List
 	entries  []storage.LedgerEntry
 	ledgerSq int
@@ -67,6 +68,12 @@ func newBrandsView(v *view) *brandsView {
 	b.until.SetPlaceHolder("YYYY-MM-DD (optional)")
 	b.apply = widget.NewButtonWithIcon("Save consent", theme.ConfirmIcon(), b.save)
 	b.apply.Importance = widget.HighImportance
+	b.unsub = widget.NewButtonWithIcon("Unsubscribe at the sender", theme.MailForwardIcon(), func() {
+		if b.sel >= 0 && b.sel < len(b.brands) {
+			br := b.brands[b.sel]
+			b.v.confirmUnsubscribe(br.Account, br.Handle, br.Consent == consentBlocked)
+		}
+	})
 	b.ledger = widget.NewList(func() int { return len(b.entries) }, func() fyne.CanvasObject {
 		l := widget.NewLabel("")
 		l.Truncation = fyne.TextTruncateEllipsis
@@ -74,7 +81,7 @@ func newBrandsView(v *view) *brandsView {
 	}, func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(ledgerLine(b.entries[id])) })
 	form := widget.NewForm(widget.NewFormItem("Consent", b.consent), widget.NewFormItem("Scopes", b.scopes),
 		widget.NewFormItem("Until", b.until))
-	top := container.NewVBox(b.name, b.info, form, container.NewHBox(layout.NewSpacer(), b.apply),
+	top := container.NewVBox(b.name, b.info, form, container.NewHBox(b.unsub, layout.NewSpacer(), b.apply),
 		widget.NewSeparator(), widget.NewLabelWithStyle("Consent history", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	b.detail = container.NewBorder(top, nil, nil, nil, b.ledger)
 	b.detail.Hide()
@@ -180,6 +187,11 @@ func (b *brandsView) choose(i int) {
 	b.until.SetText("")
 	if !br.Until.IsZero() {
 		b.until.SetText(br.Until.Local().Format("2006-01-02"))
+	}
+	if b.v.hasCapability(br.Account, "unsubscribe") {
+		b.unsub.Show()
+	} else {
+		b.unsub.Hide()
 	}
 	b.detail.Show()
 	b.detail.Refresh()

@@ -31,7 +31,7 @@ type chatPane struct {
 
 	welcome  fyne.CanvasObject
 	pick     fyne.CanvasObject
-	convView fyne.CanvasObject
+	convView *fyne.Container
 
 	open      int64
 	conv      storage.Conversation
@@ -437,6 +437,17 @@ func (p *chatPane) refreshHeader() {
 	}
 	p.request.show(c, handle, msgID)
 	p.accountsChanged()
+	p.relayout()
+}
+
+// relayout places the list again after the request panel or the offline
+// note above or below it appeared or went: a widget shown or hidden does
+// not move its neighbours by itself, so the panel was drawn over the
+// messages until the window was resized.
+func (p *chatPane) relayout() {
+	if p.convView.Visible() && p.convView.Size().Height > 0 {
+		p.convView.Layout.Layout(p.convView.Objects, p.convView.Size())
+	}
 }
 
 // accountsChanged enables or disables the composer by the account's state.
@@ -465,6 +476,7 @@ func (p *chatPane) accountsChanged() {
 		p.composer.Enable()
 		p.send.Enable()
 		p.composer.SetPlaceHolder("Message " + convTitle(p.conv) + " — Enter sends, Shift+Enter adds a line")
+		p.relayout()
 		return
 	}
 	p.offline.SetText(reason)
@@ -472,6 +484,7 @@ func (p *chatPane) accountsChanged() {
 	p.composer.Disable()
 	p.send.Disable()
 	p.composer.SetPlaceHolder("Offline")
+	p.relayout()
 }
 
 func (p *chatPane) typing(row int64, t connectors.Typing) {

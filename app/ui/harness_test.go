@@ -35,6 +35,8 @@ type fakeNet struct {
 	files map[string][]fakeFile
 	// gates hold back a message's files until closed.
 	gates map[string]chan struct{}
+	// unsubs are the handles unsubscribed on the network.
+	unsubs []string
 }
 
 // fakeFile is one attachment the fake network serves.
@@ -46,7 +48,35 @@ type fakeFile struct {
 var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{},
 	files: map[string][]fakeFile{}, gates: map[string]chan struct{}{}}
 
-func init() { connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} }) }
+func init() {
+	connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} })
+	connectors.Register("uitestplain", func() connectors.Connector { return &plainConn{} })
+}
+
+// plainConn is the fake network without optional capabilities (no
+// unsubscribe, no originals, no files).
+type plainConn struct{ f fakeConn }
+
+func (p *plainConn) Info() connectors.NetworkInfo {
+	info := p.f.Info()
+	info.Name, info.DisplayName = "uitestplain", "UI Test (plain)"
+	return info
+}
+
+func (p *plainConn) Run(ctx context.Context, acct connectors.Account, sec connectors.Secrets, sink chan<- connectors.Event) error {
+	return p.f.Run(ctx, acct, sec, sink)
+}
+
+func (p *plainConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
+	return p.f.Send(ctx, msg)
+}
+
+func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {
+	fakes.mu.Lock()
+	defer fakes.mu.Unlock()
+	fakes.unsubs = append(fakes.unsubs, handle)
+	return "HTTP 200", nil
+}
 
 type fakeConn struct {
 	mu   sync.Mutex

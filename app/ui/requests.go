@@ -40,6 +40,7 @@ type requestPanel struct {
 	person  *widget.Button
 	unblock *widget.Button
 	purge   *widget.Button
+	unsub   *widget.Button
 	conv    storage.Conversation
 	handle  string
 	msgID   string
@@ -56,9 +57,12 @@ func newRequestPanel(v *view) *requestPanel {
 	r.person = widget.NewButtonWithIcon("Mark as person", theme.AccountIcon(), r.markPerson)
 	r.unblock = widget.NewButtonWithIcon("Unblock", theme.ContentUndoIcon(), func() { r.setConsent(consentNone, nil, time.Time{}) })
 	r.purge = widget.NewButtonWithIcon("Delete blocked messages", theme.DeleteIcon(), r.purgeBlocked)
+	r.unsub = widget.NewButtonWithIcon("Unsubscribe", theme.MailForwardIcon(), func() {
+		r.v.confirmUnsubscribe(r.conv.Account, r.handle, r.conv.Blocked > 0 && r.conv.Held == 0)
+	})
 	bg := canvas.NewRectangle(themeColor(colorOwnMsg))
 	bg.CornerRadius = 8
-	buttons := container.NewHBox(r.accept, r.block, r.person, r.unblock, r.purge)
+	buttons := container.NewHBox(r.accept, r.block, r.unsub, r.person, r.unblock, r.purge)
 	card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12),
 		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), nil, r.title), r.reason, buttons)))
 	r.root = container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 4, 12, 12), card))
@@ -91,6 +95,11 @@ func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
 		r.person.Show()
 		r.unblock.Hide()
 		r.purge.Hide()
+	}
+	if r.v.hasCapability(c.Account, "unsubscribe") {
+		r.unsub.Show()
+	} else {
+		r.unsub.Hide()
 	}
 	r.root.Show()
 	r.root.Refresh()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"switchboard/app/core"
 	"switchboard/connectors"
 	"switchboard/storage"
 )
@@ -394,4 +396,117 @@ func TestOriginalOfAMessageOpensFromTheConversation(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// overlayButton finds a button by its text in the window's top overlay.
+func (h *harness) overlayButton(text string) *widget.Button {
+	top := h.v.win.Canvas().Overlays().Top()
+	if top == nil {
+		return nil
+	}
+	for _, o := range test.LaidOutObjects(top) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			return b
+		}
+	}
+	return nil
+}
+
+func TestRequestCanBeUnsubscribedAtTheSender(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(connectors.ContactUpdated{Account: "Work", Contact: connectors.Contact{Handle: "news@shop.test", Kind: connectors.KindBrand,
+		Evidence: []string{"List-Unsubscribe header"}}})
+	fc.push(inbound("Work", "news@shop.test", "news@shop.test", "This week's deals", false))
+	test.Tap(h.v.side.filters["requests"].row)
+	h.waitFor("the newsletter under Requests", func() bool { _, ok := h.convByTitle("news@shop.test"); return ok })
+	h.tapConversation("news@shop.test")
+	rp := h.v.chat.request
+	h.waitFor("the request panel", func() bool { return rp.root.Visible() })
+	if !rp.unsub.Visible() {
+		t.Fatal("no Unsubscribe button for an account whose network can unsubscribe")
+	}
+	test.Tap(rp.unsub)
+	var confirm *widget.Button
+	h.waitFor("the confirmation", func() bool { confirm = h.overlayButton("Unsubscribe"); return confirm != nil })
+	test.Tap(confirm)
+	h.waitFor("the network asked", func() bool {
+		fakes.mu.Lock()
+		defer fakes.mu.Unlock()
+		return slices.Contains(fakes.unsubs, "news@shop.test")
+	})
+	h.waitFor("the outcome shown", func() bool { return h.overlayButton("OK") != nil })
+	es, err := h.core.Ledger(context.Background(), "Work", "news@shop.test")
+	if err != nil || len(es) != 1 || es[0].Result != "HTTP 200" || es[0].How != "gui" || es[0].NewState != "none" {
+		t.Fatalf("ledger %+v, %v", es, err)
+	}
+	test.Tap(h.v.side.filters["brands"].row)
+	b := h.v.brands
+	h.waitFor("the newsletter listed", func() bool { return len(b.brands) == 1 })
+	b.choose(0)
+	if !b.unsub.Visible() {
+		t.Fatal("the brands view offers no Unsubscribe for this network")
+	}
+}
+
+func TestNoUnsubscribeWhereTheNetworkCannot(t *testing.T) {
+	h := newHarness(t)
+	if err := h.core.AddAccount(h.ctx, core.AccountSpec{Name: "Plain", Network: "uitestplain",
+		Settings: map[string]string{"server": "chat.test:6697", "nick": "me"}}); err != nil {
+		t.Fatal(err)
+	}
+	fc := fakes.conn(t, h, "Plain")
+	fc.push(connectors.ContactUpdated{Account: "Plain", Contact: connectors.Contact{Handle: "ShopBot", Kind: connectors.KindBrand}})
+	fc.push(inbound("Plain", "ShopBot", "ShopBot", "new arrivals", false))
+	test.Tap(h.v.side.filters["requests"].row)
+	h.waitFor("ShopBot under Requests", func() bool { _, ok := h.convByTitle("ShopBot"); return ok })
+	h.tapConversation("ShopBot")
+	h.waitFor("the request panel", func() bool { return h.v.chat.request.root.Visible() })
+	if h.v.chat.request.unsub.Visible() {
+		t.Fatal("Unsubscribe offered on a network that cannot unsubscribe")
+	}
+	test.Tap(h.v.side.filters["brands"].row)
+	b := h.v.brands
+	h.waitFor("ShopBot listed", func() bool { return len(b.brands) == 1 })
+	b.choose(0)
+	if b.unsub.Visible() {
+		t.Fatal("the brands view offers Unsubscribe on a network that cannot")
+	}
+}
+
+// TestRequestPanelDoesNotCoverTheMessages: the panel above a held
+// conversation pushes the messages down (it used to be drawn over them
+// until the window was resized).
+func TestRequestPanelDoesNotCoverTheMessages(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "zoe", "zoe", "hi", false))
+	h.waitFor("zoe", func() bool { _, ok := h.convByTitle("zoe"); return ok })
+	h.tapConversation("zoe") // laid out once without the panel
+	h.waitFor("zoe's message", func() bool { return contains(h.renderedMessages(), "hi") })
+	fc.push(connectors.ContactUpdated{Account: "Work", Contact: connectors.Contact{Handle: "AcmeDeals", Kind: connectors.KindBrand}})
+	fc.push(inbound("Work", "AcmeDeals", "AcmeDeals", "50% off everything today!", false))
+	test.Tap(h.v.side.filters["requests"].row)
+	h.waitFor("AcmeDeals under Requests", func() bool { _, ok := h.convByTitle("AcmeDeals"); return ok })
+	h.tapConversation("AcmeDeals")
+	rp := h.v.chat.request
+	h.waitFor("the request panel and the message", func() bool {
+		return rp.root.Visible() && contains(h.renderedMessages(), "50% off everything today!")
+	})
+	h.settle()
+	// Where the panel is drawn: at its position, at least as tall as it needs.
+	panelBottom := fyne.CurrentApp().Driver().AbsolutePositionForObject(rp.root).Y + rp.root.MinSize().Height
+	listTop := fyne.CurrentApp().Driver().AbsolutePositionForObject(h.v.chat.list).Y
+	if rp.root.Size().Height < rp.root.MinSize().Height-1 || listTop < panelBottom-1 {
+		t.Fatalf("the messages start at y=%.0f, under the request panel that ends at y=%.0f", listTop, panelBottom)
+	}
+	// Leaving for a conversation without the panel gives the room back.
+	test.Tap(h.v.side.filters["all"].row)
+	h.waitFor("zoe", func() bool { _, ok := h.convByTitle("zoe"); return ok })
+	h.tapConversation("zoe")
+	h.waitFor("the panel hidden", func() bool { return !rp.root.Visible() })
+	h.settle()
+	if top := fyne.CurrentApp().Driver().AbsolutePositionForObject(h.v.chat.list).Y; top >= listTop {
+		t.Fatalf("the messages still start at y=%.0f after the panel was hidden", top)
+	}
 }
