@@ -1,7 +1,8 @@
 // Command demo starts a local ngIRCd with scripted peers (a colleague in
 // a channel, a customer in a private query, a brand that writes
-// unasked), prepares a demo profile with two IRC accounts and some
-// history, and opens Switchboard on it: a live unified inbox in one
+// unasked) and a local Dovecot with a customer's mail and a newsletter,
+// prepares a demo profile with two IRC accounts, an e-mail account and
+// some history, and opens Switchboard on it: a live unified inbox in one
 // command (`make demo`).
 //
 // With --headless it only runs the server and the peers (until
@@ -68,7 +69,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer srv.Close()
 	fmt.Fprintf(out, "demo: ngIRCd listening on %s\n", srv.Addr)
 
-	p, err := setupProfile(ctx, o.dir, srv.Addr)
+	mail, err := startMail(mailDir(o.dir))
+	if err != nil {
+		return err
+	}
+	defer mail.Close()
+	fmt.Fprintf(out, "demo: Dovecot IMAP on %s, submission on %s\n", mail.IMAPAddr, mail.SubmitAddr)
+
+	p, err := setupProfile(ctx, o.dir, srv.Addr, mail)
 	if err != nil {
 		return err
 	}

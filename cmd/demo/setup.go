@@ -11,6 +11,7 @@ import (
 
 	"switchboard/app/core"
 	"switchboard/app/ui"
+	"switchboard/internal/testenv/dovecot"
 	"switchboard/storage"
 )
 
@@ -28,9 +29,9 @@ type profile struct {
 
 // setupProfile creates (or reuses) the demo profile: passphrase mode with
 // a passphrase file, so it works with or without a desktop keyring; two
-// IRC accounts on the local server; a user brand list naming AcmeDeals; a
-// few days of history.
-func setupProfile(ctx context.Context, dir, addr string) (*profile, error) {
+// IRC accounts on the local server and an e-mail account on the local
+// Dovecot; a user brand list naming AcmeDeals; a few days of history.
+func setupProfile(ctx context.Context, dir, addr string, mail *dovecot.Server) (*profile, error) {
 	p := &profile{dir: filepath.Join(dir, "profile"), passFile: filepath.Join(dir, "passphrase"), convRows: map[string]int64{}}
 	if err := os.WriteFile(p.passFile, []byte("switchboard demo passphrase\n"), 0o600); err != nil {
 		return nil, err
@@ -55,6 +56,8 @@ func setupProfile(ctx context.Context, dir, addr string) (*profile, error) {
 	accounts := []core.AccountSpec{
 		{Name: "Work", Network: "irc", Settings: map[string]string{"server": addr, "nick": workNick, "tls": "false", "join": "#team"}},
 		{Name: "Community", Network: "irc", Settings: map[string]string{"server": addr, "nick": communityNick, "tls": "false", "join": "#go-nuts"}},
+		{Name: "Mail", Network: "email", Settings: map[string]string{"user": mailUser, "server": mail.IMAPAddr, "smtp": mail.SubmitAddr,
+			"tls": "true", "ca_file": mail.CAFile}, Secrets: map[string]string{"password": mailPass}},
 	}
 	for _, a := range accounts {
 		err := c.AddAccount(ctx, a)

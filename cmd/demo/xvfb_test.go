@@ -35,6 +35,9 @@ func needTools(t testing.TB) {
 	if _, err := os.Stat("/usr/sbin/ngircd"); err != nil {
 		missing = append(missing, "ngircd (apt-get install ngircd)")
 	}
+	if _, err := os.Stat("/usr/sbin/dovecot"); err != nil {
+		missing = append(missing, "dovecot (apt-get install dovecot-imapd dovecot-lmtpd)")
+	}
 	if len(missing) > 0 {
 		t.Fatalf("missing programs for the Xvfb test: %s", strings.Join(missing, ", "))
 	}

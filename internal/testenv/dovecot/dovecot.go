@@ -132,10 +132,11 @@ func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p
 func (s *Server) prepareDir() error {
 	// Dovecot's unprivileged processes must reach the mail directory, so the
 	// directory chain we own is made traversable.
-	for _, d := range []string{s.Dir, filepath.Dir(s.Dir)} {
-		if strings.HasPrefix(d, os.TempDir()) && d != os.TempDir() {
-			_ = os.Chmod(d, 0o755)
-		}
+	// Every level below the temporary directory counts: the demo keeps its
+	// mail two levels down in a test's 0700 directory.
+	tmp := filepath.Clean(os.TempDir())
+	for d := filepath.Clean(s.Dir); strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
+		_ = os.Chmod(d, 0o755)
 	}
 	for _, d := range []string{"state", "mail"} {
 		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o755); err != nil {
