@@ -121,6 +121,9 @@ type Message struct {
 	Notice       bool              // a notice / automated message
 	ReplyTo      string            // RemoteID of the message this replies to, if any
 	Headers      map[string]string // protocol evidence the policy may use (List-Unsubscribe, bot flags…)
+	// Seen says the user already read the message elsewhere (IMAP \Seen):
+	// it is archived as read — never unread, never notified.
+	Seen bool
 	// Attachments lists the files that came with the message, in the
 	// message's order. Only their description travels with the event; the
 	// bytes are fetched afterwards through AttachmentFetcher and saved

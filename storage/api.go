@@ -89,7 +89,8 @@ type MessageIn struct {
 	HoldReason string // plain words for Requests ("AcmeDeals started a conversation; you have not subscribed"); sealed
 	SendState  SendState
 	// Seen marks a message read before it reached the archive (history
-	// imported from an export): it never counts as unread.
+	// imported from an export, mail read in another client): it never
+	// counts as unread.
 	Seen bool
 	// Attachments lists the message's files; their bytes are saved later
 	// with SaveAttachment.

@@ -107,6 +107,47 @@ func TestUpdatesReachSubscribersAndNotifyOnlyLiveInbound(t *testing.T) {
 	}
 }
 
+// TestMessageReadElsewhereIsArchivedReadAndSilent: a message the network
+// reports as already read (IMAP \Seen) neither notifies nor counts as
+// unread; an unread one beside it does both.
+func TestMessageReadElsewhereIsArchivedReadAndSilent(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	updates, cancel := e.core.Subscribe()
+	defer cancel()
+	e.start()
+	n.waitOnline(t)
+	read := msg("work", "carol", "carol", "read on my phone", "s1", e.clk.Now())
+	read.Message.Seen = true
+	n.deliver(t, read)
+	n.deliver(t, msg("work", "dave", "dave", "not read yet", "s2", e.clk.Now()))
+	notified := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for len(notified) < 2 {
+		select {
+		case batch := <-updates:
+			for _, u := range batch {
+				if u.Kind == UpdMessage && u.Message != nil {
+					notified[u.Message.Text] = u.Notify
+				}
+			}
+		case <-deadline:
+			t.Fatalf("updates seen: %v", notified)
+		}
+	}
+	if notified["read on my phone"] || !notified["not read yet"] {
+		t.Fatalf("notify flags = %v; want only the unread message", notified)
+	}
+	unread := map[string]int{}
+	for _, c := range e.convs(storage.FilterAll) {
+		unread[c.RemoteID] = c.Unread
+	}
+	if unread["carol"] != 0 || unread["dave"] != 1 {
+		t.Fatalf("unread counts = %v", unread)
+	}
+}
+
 func TestQuietHoursSilenceNotifications(t *testing.T) {
 	e := newEnv(t)
 	if err := e.core.SetPref(bg, PrefQuietHours, "09:00-11:00"); err != nil { // the clock says 10:00

@@ -71,7 +71,7 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 				c.log.Error("classify message", "account", e.Account, "err", err)
 			}
 			ins = append(ins, in)
-			live = append(live, !e.Backfill)
+			live = append(live, !e.Backfill && !e.Message.Seen) // read elsewhere: no notification
 		case connectors.ContactUpdated:
 			if err := c.pol.contactUpdated(ctx, e); err != nil {
 				c.log.Error("store contact", "account", e.Account, "err", err)
@@ -193,7 +193,7 @@ func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (stor
 		Account: e.Account, Network: c.networkOf(e.Account),
 		ConvID: m.Conversation.ID, ConvGroup: m.Conversation.Kind == connectors.Group, ConvTitle: m.Conversation.Title,
 		RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
-		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice,
+		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice, Seen: m.Seen,
 	}
 	for _, a := range m.Attachments {
 		in.Attachments = append(in.Attachments, storage.AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})

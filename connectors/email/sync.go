@@ -211,6 +211,15 @@ var fetchFull = &imap.FetchOptions{
 	BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
 }
 
+// fetchSync is fetchFull plus the flags: a mail already \Seen is
+// archived as read.
+var fetchSync = &imap.FetchOptions{
+	UID:          true,
+	Flags:        true,
+	InternalDate: true,
+	BodySection:  []*imap.FetchItemBodySection{{Peek: true}},
+}
+
 // fetchUIDs streams the given mails: each body is parsed as it arrives
 // (attachments are counted, never held) and emitted at once. It returns
 // the highest UID handled and the newest mail time emitted.
@@ -218,7 +227,7 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 	if len(uids) == 0 {
 		return 0, newest, nil
 	}
-	cmd := c.Fetch(imap.UIDSetNum(uids...), fetchFull)
+	cmd := c.Fetch(imap.UIDSetNum(uids...), fetchSync)
 	defer cmd.Close()
 	for {
 		msg := cmd.Next()
@@ -229,11 +238,14 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 			uid  imap.UID
 			date time.Time
 			pm   *parsedMail
+			seen bool
 		)
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
 				uid = it.UID
+			case imapclient.FetchItemDataFlags:
+				seen = slices.Contains(it.Flags, imap.FlagSeen)
 			case imapclient.FetchItemDataInternalDate:
 				date = it.Time
 			case imapclient.FetchItemDataBodySection:
@@ -246,7 +258,7 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 			continue // a flags update, not one of ours
 		}
 		top = max(top, uid)
-		when, ok := s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill)
+		when, ok := s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill, seen)
 		if !ok {
 			return top, newest, ctx.Err()
 		}
@@ -259,15 +271,17 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 }
 
 // deliver records what a mail teaches (thread, location, unsubscribe
-// data, brand evidence) and emits it. It returns the mail's time, and
-// false when ctx ended first.
+// data, brand evidence) and emits it; seen is its \Seen flag (read in
+// another client). It returns the mail's time, and false when ctx ended
+// first.
 //
 // Automatic mail the account sent (Auto-Submitted other than "no": our
 // RFC 2369 unsubscribe requests, a server's vacation replies) is not
 // emitted: nobody wrote it, so it is no conversation. It stays in the
 // Sent folder, and the consent ledger keeps our request's Message-ID.
-func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill bool) (time.Time, bool) {
+func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill, seen bool) (time.Time, bool) {
 	msg := toMessage(pm, s.self, loc.folder == s.sentFolder, date)
+	msg.Seen = seen && msg.Direction == connectors.Inbound
 	if msg.Direction == connectors.Outbound && isAutomated(pm) {
 		return msg.Time, true
 	}

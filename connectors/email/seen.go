@@ -1,0 +1,94 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/connectors"
+)
+
+// Read state is shared with the server, so every client agrees: a mail
+// already \Seen when it is synced is archived as read (Message.Seen, set
+// in deliver), and when the user reads a conversation in Switchboard its
+// unread INBOX mail is flagged \Seen on the server (MarkRead).
+
+var _ connectors.Marker = (*Connector)(nil)
+
+// markScan bounds how many of the newest unread INBOX mails one MarkRead
+// examines (an inbox nobody reads may hold tens of thousands).
+const markScan = 500
+
+var participantFields = &imap.FetchOptions{
+	UID: true,
+	BodySection: []*imap.FetchItemBodySection{{
+		Specifier: imap.PartSpecifierHeader, Peek: true,
+		HeaderFields: []string{"From", "To", "Cc"},
+	}},
+}
+
+// MarkRead flags \Seen the unread INBOX mail of conv — up to remoteID's
+// mail when this Run knows where that is — so other clients show it read.
+func (c *Connector) MarkRead(ctx context.Context, conv connectors.ConversationRef, remoteID string) error {
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	s.mu.Lock()
+	upto, known := s.where[remoteID]
+	s.mu.Unlock()
+	return c.call(ctx, func(ctx context.Context, ic *imapclient.Client) error {
+		if err := s.ensureSelected(ctx, ic, "INBOX"); err != nil {
+			return err
+		}
+		// Flags can only change in a mailbox opened for writing; every
+		// fetch peeks, so reading stays side-effect free.
+		sel, err := ic.Select("INBOX", nil).Wait()
+		if err != nil {
+			s.selected = ""
+			return fmt.Errorf("email: open INBOX to mark mail read: %w", err)
+		}
+		data, err := ic.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("email: search unread mail: %w", err)
+		}
+		uids := data.AllUIDs()
+		slices.Sort(uids)
+		if known && upto.folder == "INBOX" && upto.uidValidity == sel.UIDValidity {
+			// Nothing that arrived after what the user was shown.
+			uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return u > upto.uid })
+		}
+		if len(uids) > markScan {
+			uids = uids[len(uids)-markScan:]
+		}
+		if len(uids) == 0 {
+			return nil
+		}
+		msgs, err := ic.Fetch(imap.UIDSetNum(uids...), participantFields).Collect()
+		if err != nil {
+			return fmt.Errorf("email: read who unread mail is from: %w", err)
+		}
+		var mine []imap.UID
+		for _, m := range msgs {
+			for _, sec := range m.BodySection {
+				pm := parseMail(bytes.NewReader(sec.Bytes))
+				outbound := pm.From.Addr != "" && s.self.has(pm.From.Addr)
+				if ref, _ := conversationFor(pm, s.self, outbound); ref.ID == conv.ID {
+					mine = append(mine, m.UID)
+				}
+			}
+		}
+		if len(mine) == 0 {
+			return nil
+		}
+		store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+		if err := ic.Store(imap.UIDSetNum(mine...), store, nil).Close(); err != nil {
+			return fmt.Errorf("email: mark %d mail(s) read: %w", len(mine), err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,91 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"slices"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"switchboard/connectors"
+	"switchboard/internal/testenv/dovecot"
+)
+
+// otherClient is the user's phone: a second IMAP client on alice's INBOX.
+func otherClient(t *testing.T, srv *dovecot.Server) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialTLS(srv.IMAPSAddr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: srv.CertPool()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(alice.Name, alice.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// seenOnServer reports, by Message-ID, whether each mail is \Seen.
+func seenOnServer(t *testing.T, c *imapclient.Client) map[string]bool {
+	t.Helper()
+	all, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{Flags: true, Envelope: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, m := range all {
+		out[m.Envelope.MessageID] = slices.Contains(m.Flags, imap.FlagSeen)
+	}
+	return out
+}
+
+// TestReadStateIsSharedWithTheServer: mail read on another device arrives
+// as read; syncing reads nothing; reading a conversation in Switchboard
+// flags exactly that conversation's mail \Seen on the server; IDLE still
+// delivers new mail afterwards.
+func TestReadStateIsSharedWithTheServer(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c1@example.org", "Read this on your phone."))
+	deliver(t, srv, alice.Name, mailText("Dave <dave@example.org>", alice.Name, "invoice", "d1@example.org", "Not read anywhere yet."))
+	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c2@example.org", "And a second one."))
+	phone := otherClient(t, srv)
+	data, err := phone.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "c1@example.org"}}}, nil).Wait()
+	if err != nil || len(data.AllUIDs()) != 1 {
+		t.Fatalf("search c1: %v %v", err, data)
+	}
+	if err := phone.Store(imap.UIDSetNum(data.AllUIDs()...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	c := New()
+	r := run(t, c, account(srv, alice, false), alice.Password)
+	got := map[string]connectors.Message{}
+	for _, m := range messages(r.online(t)) {
+		got[m.Message.Headers["Message-ID"]] = m.Message
+	}
+	if len(got) != 3 || !got["c1@example.org"].Seen || got["d1@example.org"].Seen || got["c2@example.org"].Seen {
+		t.Fatalf("Seen as synced: c1=%v d1=%v c2=%v (%d mails)", got["c1@example.org"].Seen, got["d1@example.org"].Seen, got["c2@example.org"].Seen, len(got))
+	}
+	if s := seenOnServer(t, phone); s["d1@example.org"] || s["c2@example.org"] {
+		t.Fatalf("syncing marked mail read on the server: %v", s)
+	}
+
+	carol := got["c2@example.org"].Conversation
+	if err := c.MarkRead(context.Background(), carol, got["c2@example.org"].RemoteID); err != nil {
+		t.Fatal(err)
+	}
+	if s := seenOnServer(t, phone); !s["c1@example.org"] || !s["c2@example.org"] || s["d1@example.org"] {
+		t.Fatalf("after reading Carol's conversation the server says %v; want c1, c2 read and d1 not", s)
+	}
+
+	deliver(t, srv, alice.Name, mailText("Dave <dave@example.org>", alice.Name, "invoice", "d2@example.org", "Still there?"))
+	m := r.message(t, "new mail after marking", func(m connectors.MessageReceived) bool { return m.Message.Headers["Message-ID"] == "d2@example.org" })
+	if m.Message.Seen || m.Backfill {
+		t.Fatalf("new mail: Seen=%v Backfill=%v", m.Message.Seen, m.Backfill)
+	}
+}
