@@ -264,6 +264,15 @@ type SyncState struct {
 	State   string
 }
 
+// ReadElsewhere: the user read this message (and so the ones before it in
+// its conversation) in another client — IMAP \Seen set on a phone. The
+// core clears the unread count up to it; it does not tell the network
+// back.
+type ReadElsewhere struct {
+	Account  string
+	RemoteID string
+}
+
 func (e MessageReceived) AccountID() string     { return e.Account }
 func (e ContactUpdated) AccountID() string      { return e.Account }
 func (e ConversationUpdated) AccountID() string { return e.Account }
@@ -272,6 +281,7 @@ func (e Typing) AccountID() string              { return e.Account }
 func (e Presence) AccountID() string            { return e.Account }
 func (e ConnectionState) AccountID() string     { return e.Account }
 func (e SyncState) AccountID() string           { return e.Account }
+func (e ReadElsewhere) AccountID() string       { return e.Account }
 
 func (MessageReceived) isEvent()     {}
 func (ContactUpdated) isEvent()      {}
@@ -281,6 +291,7 @@ func (Typing) isEvent()              {}
 func (Presence) isEvent()            {}
 func (ConnectionState) isEvent()     {}
 func (SyncState) isEvent()           {}
+func (ReadElsewhere) isEvent()       {}
 
 // Outgoing is a message the user wants sent.
 type Outgoing struct {

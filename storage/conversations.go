@@ -217,6 +217,37 @@ func (s *Store) MarkRead(ctx context.Context, convRow int64) error {
 	})
 }
 
+// MarkReadThrough marks the message with this remote ID, and every earlier
+// one of its conversation, read — the user read them in another client —
+// and returns the conversation's row. ErrNotFound when the message is not
+// archived.
+func (s *Store) MarkReadThrough(ctx context.Context, account, remoteID string) (int64, error) {
+	acct, ok, err := s.lookupAccountID(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, ErrNotFound
+	}
+	var conv int64
+	err = s.write(ctx, func(t *wtx) error {
+		var msg int64
+		err := t.queryRow(`SELECT id, conv_id FROM messages WHERE account_id = ? AND remote_tag = ?`,
+			acct, s.tags.remote.tagID(acct, remoteID)).Scan(&msg, &conv)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("storage: find message read elsewhere: %w", err)
+		}
+		if _, err := t.exec(`UPDATE conversations SET read_mark = max(read_mark, ?) WHERE id = ?`, msg, conv); err != nil {
+			return fmt.Errorf("storage: mark read through: %w", err)
+		}
+		return t.recomputeConv(conv)
+	})
+	return conv, err
+}
+
 // SetMuted mutes or unmutes a conversation (muted ones are left out of UnreadTotal).
 func (s *Store) SetMuted(ctx context.Context, convRow int64, muted bool) error {
 	return s.write(ctx, func(t *wtx) error {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -114,6 +115,37 @@ func TestMarkReadAndMute(t *testing.T) {
 	}
 	if err := s.MarkRead(ctx, 9999); err == nil {
 		t.Fatal("mark read of absent conversation succeeded")
+	}
+}
+
+func TestMarkReadThroughAMessageReadElsewhere(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	res := put(t, s, msg("a", "alice", "1", "alice", "one", 1), msg("a", "alice", "2", "alice", "two", 2),
+		msg("a", "alice", "3", "alice", "three", 3), msg("a", "bob", "4", "bob", "four", 4))
+	conv, err := s.MarkReadThrough(ctx, "a", "2")
+	if err != nil || conv != res[0].ConvRow {
+		t.Fatalf("mark read through = %d, %v; want conversation %d", conv, err, res[0].ConvRow)
+	}
+	if c, _ := s.Conversation(ctx, conv); c.Unread != 1 {
+		t.Fatalf("alice unread = %d, want 1 (the third message)", c.Unread)
+	}
+	if c, _ := s.Conversation(ctx, res[3].ConvRow); c.Unread != 1 {
+		t.Fatalf("bob's conversation changed: unread %d", c.Unread)
+	}
+	// An older message read elsewhere later does not bring anything back.
+	if _, err := s.MarkReadThrough(ctx, "a", "1"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, msg("a", "alice", "5", "alice", "five", 5))
+	if c, _ := s.Conversation(ctx, conv); c.Unread != 2 {
+		t.Fatalf("alice unread = %d, want 2", c.Unread)
+	}
+	if _, err := s.MarkReadThrough(ctx, "a", "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown message: %v", err)
+	}
+	if _, err := s.MarkReadThrough(ctx, "nobody", "1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown account: %v", err)
 	}
 }
 

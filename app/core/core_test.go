@@ -148,6 +148,38 @@ func TestMessageReadElsewhereIsArchivedReadAndSilent(t *testing.T) {
 	}
 }
 
+// TestReadOnAnotherDeviceClearsUnread: the network says the user read a
+// message elsewhere; the conversation's unread count drops up to it, and
+// nothing is sent back to the network.
+func TestReadOnAnotherDeviceClearsUnread(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	n.deliver(t, msg("work", "carol", "carol", "one", "r1", e.clk.Now()))
+	n.deliver(t, msg("work", "carol", "carol", "two", "r2", e.clk.Now().Add(time.Second)))
+	unread := func() int {
+		for _, c := range e.convs(storage.FilterAll) {
+			if c.RemoteID == "carol" {
+				return c.Unread
+			}
+		}
+		return -1
+	}
+	eventually(t, "two unread", func() bool { return unread() == 2 })
+	n.deliver(t, connectors.ReadElsewhere{Account: "work", RemoteID: "r1"})
+	eventually(t, "one unread after the first was read elsewhere", func() bool { return unread() == 1 })
+	n.deliver(t, connectors.ReadElsewhere{Account: "work", RemoteID: "gone"}) // unknown: ignored
+	n.deliver(t, connectors.ReadElsewhere{Account: "work", RemoteID: "r2"})
+	eventually(t, "none unread", func() bool { return unread() == 0 })
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.marked) != 0 {
+		t.Fatalf("read elsewhere was echoed to the network: %q", n.marked)
+	}
+}
+
 func TestQuietHoursSilenceNotifications(t *testing.T) {
 	e := newEnv(t)
 	if err := e.core.SetPref(bg, PrefQuietHours, "09:00-11:00"); err != nil { // the clock says 10:00

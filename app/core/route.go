@@ -62,6 +62,7 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 		live    []bool
 		updates []Update
 		syncs   []connectors.SyncState
+		reads   []connectors.ReadElsewhere
 	)
 	for _, ev := range batch {
 		switch e := ev.(type) {
@@ -92,6 +93,8 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 			}
 		case connectors.SyncState:
 			syncs = append(syncs, e)
+		case connectors.ReadElsewhere:
+			reads = append(reads, e)
 		case connectors.Receipt, connectors.Presence:
 			// Not shown yet; nothing to store.
 		default:
@@ -103,6 +106,20 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 		var ups []Update
 		ups, stored = c.storeMessages(ctx, ins, live)
 		updates = append(updates, ups...)
+	}
+	// Read elsewhere: after the batch's messages, which it may name.
+	for _, e := range reads {
+		if !stored {
+			break
+		}
+		conv, err := c.store.MarkReadThrough(ctx, e.Account, e.RemoteID)
+		if err != nil {
+			if !errors.Is(err, storage.ErrNotFound) {
+				c.log.Error("mark read elsewhere", "account", e.Account, "err", err)
+			}
+			continue
+		}
+		updates = append(updates, Update{Kind: UpdConversation, Account: e.Account, ConvRow: conv})
 	}
 	// A sync position is kept only once the messages before it are stored.
 	for _, st := range syncs {

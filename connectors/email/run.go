@@ -65,23 +65,30 @@ type request struct {
 
 // session is one Run's connection and what it learnt.
 type session struct {
-	conn       *Connector
-	cfg        config
-	sink       chan<- connectors.Event
-	self       selfSet
-	reqs       chan request
-	wake       chan struct{}
-	closed     chan struct{} // closed when Run ends
-	ready      chan struct{} // closed when the initial sync is done
-	sentFolder string
-	selected   string // folder open on the connection; used by the loop goroutine only
-	wd         *watchdog
+	conn        *Connector
+	cfg         config
+	sink        chan<- connectors.Event
+	self        selfSet
+	reqs        chan request
+	wake        chan struct{}
+	closed      chan struct{} // closed when Run ends
+	ready       chan struct{} // closed when the initial sync is done
+	sentFolder  string
+	selected    string // folder open on the connection; used by the loop goroutine only
+	selValidity uint32 // its UIDVALIDITY; likewise
+	wd          *watchdog
 
 	mu       sync.Mutex
 	threads  map[string]threadInfo // conversation ID → newest mail
 	where    map[string]location   // remote ID → where it is
 	unsub    map[string]unsubInfo  // sender address → newest unsubscribe data
 	reported map[string]bool       // senders already reported as brands
+	// unread are the inbound INBOX mails (UID → remote ID, under
+	// unreadValidity) delivered unread in this Run: when another client
+	// flags one \Seen, it is reported as ReadElsewhere.
+	unread         map[imap.UID]string
+	unreadValidity uint32
+	flags          chan struct{} // a flag changed on the server (unsolicited FETCH)
 }
 
 func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session {
@@ -95,6 +102,8 @@ func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session
 		closed:   make(chan struct{}),
 		ready:    make(chan struct{}),
 		wake:     make(chan struct{}, 1),
+		flags:    make(chan struct{}, 1),
+		unread:   map[imap.UID]string{},
 		threads:  map[string]threadInfo{},
 		where:    map[string]location{},
 		unsub:    map[string]unsubInfo{},
@@ -102,14 +111,31 @@ func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session
 	}
 }
 
-// handler turns unsolicited EXISTS into a wake-up of the wait loop. It runs
-// on the client's reader goroutine and must not block.
+// handler turns unsolicited EXISTS into a wake-up of the wait loop, and
+// unsolicited FLAGS (another client read or flagged a mail) into a check
+// for mail read elsewhere. Mailbox runs on the client's reader goroutine
+// and must not block; Fetch runs on a goroutine of the client's, which
+// must read the items to the end.
 func (s *session) handler() *imapclient.UnilateralDataHandler {
 	return &imapclient.UnilateralDataHandler{
 		Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 			if data.NumMessages != nil {
 				select {
 				case s.wake <- struct{}{}:
+				default:
+				}
+			}
+		},
+		Fetch: func(msg *imapclient.FetchMessageData) {
+			changed := false
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				if _, ok := item.(imapclient.FetchItemDataFlags); ok {
+					changed = true
+				}
+			}
+			if changed {
+				select {
+				case s.flags <- struct{}{}:
 				default:
 				}
 			}
@@ -270,10 +296,12 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 		}
 		s.wd.expect(false) // news may never come; that is no fault
 		var req *request
-		pollDue := false
+		pollDue, flagsDue := false, false
 		select {
 		case <-ctx.Done():
 		case <-s.wake:
+		case <-s.flags:
+			flagsDue = true
 		case r := <-s.reqs:
 			req = &r
 		case <-poll.C:
@@ -304,6 +332,13 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 		if pollDue {
 			_ = s.flushAppends(c) // failures stay queued for the next poll
 			if err := s.poll(ctx, c, canIdle); err != nil {
+				return err
+			}
+		}
+		// Also on every poll: not every server tells an IDLE client about
+		// other clients' flag changes.
+		if flagsDue || pollDue {
+			if err := s.reportReadElsewhere(ctx, c); err != nil {
 				return err
 			}
 		}

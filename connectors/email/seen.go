@@ -14,8 +14,10 @@ import (
 
 // Read state is shared with the server, so every client agrees: a mail
 // already \Seen when it is synced is archived as read (Message.Seen, set
-// in deliver), and when the user reads a conversation in Switchboard its
-// unread INBOX mail is flagged \Seen on the server (MarkRead).
+// in deliver); one read in another client later is reported as
+// ReadElsewhere (reportReadElsewhere); and when the user reads a
+// conversation in Switchboard its unread INBOX mail is flagged \Seen on
+// the server (MarkRead).
 
 var _ connectors.Marker = (*Connector)(nil)
 
@@ -89,6 +91,60 @@ func (c *Connector) MarkRead(ctx context.Context, conv connectors.ConversationRe
 		if err := ic.Store(imap.UIDSetNum(mine...), store, nil).Close(); err != nil {
 			return fmt.Errorf("email: mark %d mail(s) read: %w", len(mine), err)
 		}
+		s.mu.Lock()
+		if s.unreadValidity == sel.UIDValidity {
+			for _, u := range mine {
+				delete(s.unread, u) // read here, not elsewhere
+			}
+		}
+		s.mu.Unlock()
 		return nil
 	})
+}
+
+// noteUnread remembers an inbound INBOX mail delivered unread.
+func (s *session) noteUnread(loc location, remoteID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unreadValidity != loc.uidValidity {
+		s.unread, s.unreadValidity = map[imap.UID]string{}, loc.uidValidity
+	}
+	s.unread[loc.uid] = remoteID
+}
+
+// reportReadElsewhere asks which of the mails delivered unread are \Seen
+// now and reports each as ReadElsewhere. It runs on the loop goroutine.
+func (s *session) reportReadElsewhere(ctx context.Context, c *imapclient.Client) error {
+	s.mu.Lock()
+	uids := make([]imap.UID, 0, len(s.unread))
+	for u := range s.unread {
+		uids = append(uids, u)
+	}
+	validity := s.unreadValidity
+	s.mu.Unlock()
+	if len(uids) == 0 {
+		return nil
+	}
+	if err := s.ensureSelected(ctx, c, "INBOX"); err != nil {
+		return err
+	}
+	if s.selValidity != validity {
+		return nil // the UIDs are of another INBOX; a resync sets them anew
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(uids...)}, Flag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("email: search mail read elsewhere: %w", err)
+	}
+	read := data.AllUIDs()
+	slices.Sort(read)
+	for _, u := range read {
+		s.mu.Lock()
+		remoteID, ok := s.unread[u]
+		delete(s.unread, u)
+		s.mu.Unlock()
+		if ok && !emit(ctx, s.sink, connectors.ReadElsewhere{Account: s.cfg.account, RemoteID: remoteID}) {
+			return ctx.Err()
+		}
+	}
+	return nil
 }

@@ -46,21 +46,16 @@ func seenOnServer(t *testing.T, c *imapclient.Client) map[string]bool {
 
 // TestReadStateIsSharedWithTheServer: mail read on another device arrives
 // as read; syncing reads nothing; reading a conversation in Switchboard
-// flags exactly that conversation's mail \Seen on the server; IDLE still
-// delivers new mail afterwards.
+// flags exactly that conversation's mail \Seen on the server; mail read on
+// the other device later is reported (during IDLE), ours is not; IDLE
+// still delivers new mail.
 func TestReadStateIsSharedWithTheServer(t *testing.T) {
 	srv := startServer(t)
 	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c1@example.org", "Read this on your phone."))
 	deliver(t, srv, alice.Name, mailText("Dave <dave@example.org>", alice.Name, "invoice", "d1@example.org", "Not read anywhere yet."))
 	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c2@example.org", "And a second one."))
 	phone := otherClient(t, srv)
-	data, err := phone.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "c1@example.org"}}}, nil).Wait()
-	if err != nil || len(data.AllUIDs()) != 1 {
-		t.Fatalf("search c1: %v %v", err, data)
-	}
-	if err := phone.Store(imap.UIDSetNum(data.AllUIDs()...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-		t.Fatal(err)
-	}
+	setSeen(t, phone, "c1@example.org")
 
 	c := New()
 	r := run(t, c, account(srv, alice, false), alice.Password)
@@ -83,9 +78,51 @@ func TestReadStateIsSharedWithTheServer(t *testing.T) {
 		t.Fatalf("after reading Carol's conversation the server says %v; want c1, c2 read and d1 not", s)
 	}
 
+	// Dave's mail read on the phone now: reported, and only it (Carol's two
+	// were read here, not elsewhere).
+	setSeen(t, phone, "d1@example.org")
+	var skipped []connectors.Event
+	ev := r.next(t, "Dave's mail read elsewhere", func(ev connectors.Event) bool {
+		_, ok := ev.(connectors.ReadElsewhere)
+		return ok
+	}, &skipped)
+	if re := ev.(connectors.ReadElsewhere); re.RemoteID != got["d1@example.org"].RemoteID || re.Account != "acct-alice" {
+		t.Fatalf("read elsewhere = %+v; want Dave's %q", re, got["d1@example.org"].RemoteID)
+	}
+
 	deliver(t, srv, alice.Name, mailText("Dave <dave@example.org>", alice.Name, "invoice", "d2@example.org", "Still there?"))
-	m := r.message(t, "new mail after marking", func(m connectors.MessageReceived) bool { return m.Message.Headers["Message-ID"] == "d2@example.org" })
+	m := r.next(t, "new mail after marking", func(ev connectors.Event) bool {
+		m, ok := ev.(connectors.MessageReceived)
+		return ok && m.Message.Headers["Message-ID"] == "d2@example.org"
+	}, &skipped).(connectors.MessageReceived)
 	if m.Message.Seen || m.Backfill {
 		t.Fatalf("new mail: Seen=%v Backfill=%v", m.Message.Seen, m.Backfill)
+	}
+	setSeen(t, phone, "d2@example.org")
+	if re := r.next(t, "the new mail read elsewhere", func(ev connectors.Event) bool {
+		_, ok := ev.(connectors.ReadElsewhere)
+		return ok
+	}, &skipped).(connectors.ReadElsewhere); re.RemoteID != m.Message.RemoteID {
+		t.Fatalf("read elsewhere = %+v; want the new mail", re)
+	}
+	for _, ev := range skipped {
+		if re, ok := ev.(connectors.ReadElsewhere); ok {
+			t.Fatalf("unexpected read-elsewhere report %+v", re)
+		}
+	}
+}
+
+// setSeen flags a mail \Seen from the other client, by Message-ID.
+func setSeen(t *testing.T, c *imapclient.Client, messageID string) {
+	t.Helper()
+	if err := c.Noop().Wait(); err != nil { // let the session see new mail
+		t.Fatal(err)
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: messageID}}}, nil).Wait()
+	if err != nil || len(data.AllUIDs()) != 1 {
+		t.Fatalf("search %s: %v %v", messageID, err, data)
+	}
+	if err := c.Store(imap.UIDSetNum(data.AllUIDs()...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -74,7 +74,7 @@ func (s *session) examine(c *imapclient.Client, folder string) (*imap.SelectData
 	if err != nil {
 		return nil, fmt.Errorf("email: select %s: %w", folder, err)
 	}
-	s.selected = folder
+	s.selected, s.selValidity = folder, sel.UIDValidity
 	return sel, nil
 }
 
@@ -282,6 +282,9 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm *parsedMail, backfill, seen bool) (time.Time, bool) {
 	msg := toMessage(pm, s.self, loc.folder == s.sentFolder, date)
 	msg.Seen = seen && msg.Direction == connectors.Inbound
+	if msg.Direction == connectors.Inbound && !seen && loc.folder == "INBOX" {
+		s.noteUnread(loc, msg.RemoteID)
+	}
 	if msg.Direction == connectors.Outbound && isAutomated(pm) {
 		return msg.Time, true
 	}
