@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 )
 
@@ -196,5 +197,32 @@ func TestAcceptRequestDeliversHeldMessages(t *testing.T) {
 	}
 	if n, _ := s.SetHold(ctx, "nobody", "x", Delivered, HeldBlocked); n != 0 {
 		t.Fatal("unknown account moved messages")
+	}
+}
+
+// TestConversationReadsInTimeOrder: mail synced newest page first, and
+// history fetched later, arrive after newer messages; the conversation
+// still pages oldest to newest by time.
+func TestConversationReadsInTimeOrder(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	// Arrival order 5, 6, 3, 4, 1, 2 (pages of two, newest page first).
+	var res []PutResult
+	for _, i := range []int{5, 6, 3, 4, 1, 2} {
+		res = append(res, put(t, s, msg("a", "alice", strconv.Itoa(i), "alice", "m"+strconv.Itoa(i), i))...)
+	}
+	conv := res[0].ConvRow
+	all, err := s.Messages(ctx, conv, 0, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(all); got != "m1,m2,m3,m4,m5,m6" {
+		t.Fatalf("conversation reads %q", got)
+	}
+	newest, _ := s.Messages(ctx, conv, 0, 2, true)
+	older, _ := s.Messages(ctx, conv, newest[0].Row, 2, true)
+	oldest, _ := s.Messages(ctx, conv, older[0].Row, 10, true)
+	if a, b, c := texts(newest), texts(older), texts(oldest); a != "m5,m6" || b != "m3,m4" || c != "m1,m2" {
+		t.Fatalf("pages %q, %q, %q", a, b, c)
 	}
 }

@@ -25,9 +25,14 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlMsgByRemote = `SELECT id, conv_id, body FROM messages WHERE account_id = ? AND remote_tag = ?`
 	sqlMsgCols     = `id, conv_id, account_id, time, flags, hold, send_state, body`
-	sqlMsgPage     = `SELECT ` + sqlMsgCols + ` FROM messages WHERE conv_id = ? AND id < ? ORDER BY id DESC LIMIT ?`
-	sqlMsgPageDel  = `SELECT ` + sqlMsgCols + ` FROM messages WHERE conv_id = ? AND id < ? AND hold = 0 ORDER BY id DESC LIMIT ?`
-	sqlMsgOne      = `SELECT ` + sqlMsgCols + ` FROM messages WHERE id = ?`
+	// A conversation pages in time order (ties by row): mail synced newest
+	// page first and history fetched later arrive after newer messages.
+	sqlMsgPage = `SELECT ` + sqlMsgCols + ` FROM messages WHERE conv_id = ?1 AND (time, id) < (?2, ?3)
+		ORDER BY time DESC, id DESC LIMIT ?4`
+	sqlMsgPageDel = `SELECT ` + sqlMsgCols + ` FROM messages WHERE conv_id = ?1 AND (time, id) < (?2, ?3) AND hold = 0
+		ORDER BY time DESC, id DESC LIMIT ?4`
+	sqlMsgTime = `SELECT time FROM messages WHERE id = ?`
+	sqlMsgOne  = `SELECT ` + sqlMsgCols + ` FROM messages WHERE id = ?`
 )
 
 var sendStates = []SendState{SendNone, SendPending, SendSent, SendFailed}
@@ -218,11 +223,15 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 	return id, false, existingConv, nil
 }
 
-// Messages returns up to limit messages of a conversation with row IDs
-// below beforeRow (0: from the newest), oldest first.
+// Messages returns up to limit messages of a conversation that come
+// before the message beforeRow (0: from the newest) in time order (ties by
+// row), oldest first.
 func (s *Store) Messages(ctx context.Context, convRow, beforeRow int64, limit int, includeHeld bool) ([]Message, error) {
+	beforeTime := int64(math.MaxInt64)
 	if beforeRow <= 0 {
 		beforeRow = math.MaxInt64
+	} else if err := s.rdb.QueryRowContext(ctx, sqlMsgTime, beforeRow).Scan(&beforeTime); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: messages: %w", err)
 	}
 	if limit <= 0 {
 		limit = math.MaxInt32
@@ -231,7 +240,7 @@ func (s *Store) Messages(ctx context.Context, convRow, beforeRow int64, limit in
 	if includeHeld {
 		q = sqlMsgPage
 	}
-	rows, err := s.rdb.QueryContext(ctx, q, convRow, beforeRow, limit)
+	rows, err := s.rdb.QueryContext(ctx, q, convRow, beforeTime, beforeRow, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: messages: %w", err)
 	}

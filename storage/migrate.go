@@ -169,6 +169,11 @@ CREATE TABLE attachment_chunks(
 	PRIMARY KEY(att_id, seq)
 );
 `,
+	// 3: a conversation reads in time order, not arrival order: mail is
+	// synced newest page first and history fetched later is older.
+	`
+CREATE INDEX msg_conv_time ON messages(conv_id, time, id);
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.
