@@ -60,7 +60,8 @@ func (t *sealedTarget) timeLists(b *testing.B) (p50, all time.Duration) {
 	ctx := context.Background()
 	var ds []time.Duration
 	for i := range 100 {
-		q := ConvQuery{Filter: []Filter{FilterAll, FilterUnread, FilterAwaiting}[i%3], Limit: 50, Offset: (i % 10) * 50}
+		// Imported history is archived as read, so Unread lists nothing here.
+		q := ConvQuery{Filter: []Filter{FilterAll, FilterAwaiting}[i%2], Limit: 50, Offset: (i % 10) * 50}
 		best := time.Hour
 		for range 3 {
 			st := time.Now()
