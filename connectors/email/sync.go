@@ -224,8 +224,32 @@ var fetchSync = &imap.FetchOptions{
 // (attachments are counted, never held) and emitted at once. It returns
 // the highest UID handled and the newest mail time emitted.
 func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder string, validity uint32, uids []imap.UID, backfill bool) (top imap.UID, newest time.Time, err error) {
+	err = fetchEach(c, folder, uids, func(f fetchedMail) bool {
+		top = max(top, f.uid)
+		when, ok := s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: f.uid}, f.date, f.pm, backfill, f.seen)
+		newest = later(newest, when)
+		return ok
+	})
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	return top, newest, err
+}
+
+// fetchedMail is one mail as fetchEach read it.
+type fetchedMail struct {
+	uid  imap.UID
+	date time.Time // INTERNALDATE
+	pm   *parsedMail
+	seen bool
+}
+
+// fetchEach streams the given mails of the selected folder: each body is
+// parsed as it arrives (attachments are counted, never held) and handed
+// to fn; fn returning false stops.
+func fetchEach(c *imapclient.Client, folder string, uids []imap.UID, fn func(fetchedMail) bool) error {
 	if len(uids) == 0 {
-		return 0, newest, nil
+		return nil
 	}
 	cmd := c.Fetch(imap.UIDSetNum(uids...), fetchSync)
 	defer cmd.Close()
@@ -234,40 +258,32 @@ func (s *session) fetchUIDs(ctx context.Context, c *imapclient.Client, folder st
 		if msg == nil {
 			break
 		}
-		var (
-			uid  imap.UID
-			date time.Time
-			pm   *parsedMail
-			seen bool
-		)
+		var f fetchedMail
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
-				uid = it.UID
+				f.uid = it.UID
 			case imapclient.FetchItemDataFlags:
-				seen = slices.Contains(it.Flags, imap.FlagSeen)
+				f.seen = slices.Contains(it.Flags, imap.FlagSeen)
 			case imapclient.FetchItemDataInternalDate:
-				date = it.Time
+				f.date = it.Time
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal != nil {
-					pm = parseMail(it.Literal)
+					f.pm = parseMail(it.Literal)
 				}
 			}
 		}
-		if pm == nil || uid == 0 {
+		if f.pm == nil || f.uid == 0 {
 			continue // a flags update, not one of ours
 		}
-		top = max(top, uid)
-		when, ok := s.deliver(ctx, location{folder: folder, uidValidity: validity, uid: uid}, date, pm, backfill, seen)
-		if !ok {
-			return top, newest, ctx.Err()
+		if !fn(f) {
+			return nil
 		}
-		newest = later(newest, when)
 	}
 	if err := cmd.Close(); err != nil {
-		return top, newest, fmt.Errorf("email: fetch from %s: %w", folder, err)
+		return fmt.Errorf("email: fetch from %s: %w", folder, err)
 	}
-	return top, newest, nil
+	return nil
 }
 
 // deliver records what a mail teaches (thread, location, unsubscribe
