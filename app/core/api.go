@@ -42,6 +42,10 @@ type API interface {
 	// Original fetches the full original of a message from its network
 	// (an e-mail with its quotes and signature), where the network keeps one.
 	Original(ctx context.Context, msgRow int64) (string, error)
+	// LoadOlder fetches messages older than the archive holds from the
+	// conversation's network (where it keeps history) and archives them;
+	// more says whether another call may find more.
+	LoadOlder(ctx context.Context, convRow int64, want int) (added int, more bool, err error)
 	// Attachments lists a message's files (also in Message.Attachments).
 	Attachments(ctx context.Context, msgRow int64) ([]storage.Attachment, error)
 	// SaveAttachment writes an attachment's bytes to w, downloading them

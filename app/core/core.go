@@ -60,6 +60,7 @@ type Core struct {
 	ctl       *controlServer
 	ctlCancel context.CancelFunc
 	closed    bool
+	hist      map[int64]histState // conversation row → paging back on its network
 }
 
 // DefaultProfileDir is the OS's per-user config directory + "switchboard".
@@ -127,7 +128,7 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 		lock:     lk,
 		events:   make(chan connectors.Event, 1024),
 		bus:      newBus(),
-		accounts: map[string]*accountRun{},
+		accounts: map[string]*accountRun{}, hist: map[int64]histState{},
 	}
 	c.pol, err = newBrandPolicy(ctx, c)
 	if err != nil {

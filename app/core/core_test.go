@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,6 +178,70 @@ func TestReadOnAnotherDeviceClearsUnread(t *testing.T) {
 	defer n.mu.Unlock()
 	if len(n.marked) != 0 {
 		t.Fatalf("read elsewhere was echoed to the network: %q", n.marked)
+	}
+}
+
+// TestOlderMessagesComeFromTheNetworksHistory: the archive holds only the
+// newest ten messages of 120 the network keeps; LoadOlder pages back,
+// skips what is archived, stores the rest as read, says when there is
+// nothing older, and then stops asking.
+func TestOlderMessagesComeFromTheNetworksHistory(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	start := e.clk.Now().Add(-200 * time.Minute)
+	var all []connectors.Message
+	for i := range 120 {
+		all = append(all, msg("work", "bob", "bob", fmt.Sprintf("h%03d", i), fmt.Sprintf("h%d", i), start.Add(time.Duration(i)*time.Minute)).Message)
+	}
+	n.mu.Lock()
+	n.history = all
+	n.mu.Unlock()
+	for _, m := range all[110:] {
+		n.deliver(t, connectors.MessageReceived{Account: "work", Message: m})
+	}
+	var conv storage.Conversation
+	eventually(t, "the ten newest archived", func() bool {
+		for _, c := range e.convs(storage.FilterAll) {
+			if c.RemoteID == "bob" && c.Unread == 10 {
+				conv = c
+				return true
+			}
+		}
+		return false
+	})
+	added, more, err := e.core.LoadOlder(bg, conv.Row, 50)
+	if err != nil || added != 90 || !more {
+		t.Fatalf("first LoadOlder = %d, %v, %v; want 90 new (two pages), more", added, more, err)
+	}
+	added, more, err = e.core.LoadOlder(bg, conv.Row, 50)
+	if err != nil || added != 20 || more {
+		t.Fatalf("second LoadOlder = %d, %v, %v; want the last 20, no more", added, more, err)
+	}
+	n.mu.Lock()
+	asks := n.histAsks
+	n.mu.Unlock()
+	if added, more, err = e.core.LoadOlder(bg, conv.Row, 50); err != nil || added != 0 || more {
+		t.Fatalf("third LoadOlder = %d, %v, %v", added, more, err)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.histAsks != asks {
+		t.Fatal("the network was asked again after it said there is nothing older")
+	}
+	msgs, err := e.core.Messages(bg, conv.Row, 0, 200)
+	if err != nil || len(msgs) != 120 {
+		t.Fatalf("archive holds %d messages, %v", len(msgs), err)
+	}
+	for i, m := range msgs {
+		if m.Text != fmt.Sprintf("h%03d", i) {
+			t.Fatalf("message %d is %q: out of order or doubled", i, m.Text)
+		}
+	}
+	if c, _ := e.core.Conversation(bg, conv.Row); c.Unread != 10 {
+		t.Fatalf("unread = %d; history must not count as unread", c.Unread)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +41,8 @@ type fakeNet struct {
 	fileErr  error               // non-nil: FetchAttachments fails with it
 	fileErrs map[string]error    // per remote ID: FetchAttachments fails with it
 	fetches  int
+	history  []connectors.Message // the network's archive, oldest first (History pages it from the newest)
+	histAsks int
 	unsubs   []string // handles unsubscribed on the network
 	unsubErr error    // non-nil: Unsubscribe fails with it
 }
@@ -134,6 +137,33 @@ func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
 	defer n.mu.Unlock()
 	n.blocked[handle] = block
 	return nil
+}
+
+func (f *fakeConn) History(ctx context.Context, conv connectors.ConversationRef, before connectors.Cursor, limit int) ([]connectors.Message, connectors.Cursor, error) {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.histAsks++
+	end := len(n.history)
+	if before != "" {
+		var err error
+		if end, err = strconv.Atoi(string(before)); err != nil {
+			return nil, "", fmt.Errorf("fake: bad cursor %q", before)
+		}
+	}
+	start := max(end-limit, 0)
+	var out []connectors.Message
+	for _, m := range n.history[start:end] {
+		if m.Conversation.ID == conv.ID {
+			out = append(out, m)
+		}
+	}
+	if start == 0 {
+		return out, "", nil
+	}
+	return out, connectors.Cursor(strconv.Itoa(start)), nil
 }
 
 func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {

@@ -109,6 +109,13 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 			return nil, err
 		}
 		return c.Original(ctx, p.Row)
+	case "LoadOlder":
+		var p pLoadOlder
+		if err := dec(&p); err != nil {
+			return nil, err
+		}
+		added, more, err := c.LoadOlder(ctx, p.Conv, p.Want)
+		return rLoadOlder{added, more}, err
 	case "Attachments":
 		var p pRow
 		if err := dec(&p); err != nil {
@@ -289,6 +296,22 @@ func (cl *Client) Messages(ctx context.Context, conv, before int64, limit int) (
 func (cl *Client) Original(ctx context.Context, row int64) (text string, err error) {
 	return text, cl.call(ctx, "Original", pRow{row}, &text)
 }
+func (cl *Client) LoadOlder(ctx context.Context, conv int64, want int) (int, bool, error) {
+	var r rLoadOlder
+	err := cl.call(ctx, "LoadOlder", pLoadOlder{conv, want}, &r)
+	return r.Added, r.More, err
+}
+
+type pLoadOlder struct {
+	Conv int64 `json:"conv"`
+	Want int   `json:"want"`
+}
+
+type rLoadOlder struct {
+	Added int  `json:"added"`
+	More  bool `json:"more"`
+}
+
 func (cl *Client) MarkRead(ctx context.Context, row int64) error {
 	return cl.call(ctx, "MarkRead", pRow{row}, nil)
 }

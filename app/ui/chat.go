@@ -39,9 +39,10 @@ type chatPane struct {
 	rows      []chatRow
 	heights   []float32
 	width     float32
-	seq       int   // bumped on every open, to drop stale loads
-	noMore    bool  // no older messages
-	loading   bool  // an older page is being loaded
+	seq       int  // bumped on every open, to drop stale loads
+	noMore    bool // no older messages in the archive
+	loading   bool // an older page is being loaded
+	server    serverHistory
 	highlight int64 // message row to highlight (search result)
 	marking   bool  // a MarkRead is in flight
 
@@ -169,6 +170,7 @@ func (p *chatPane) openRowAt(row, msgRow int64) {
 		p.open = row
 		p.msgs, p.rows, p.heights = nil, nil, nil
 		p.noMore, p.loading = false, false
+		p.server = serverHistory{}
 		p.list.Refresh()
 	}
 	p.highlight = msgRow
@@ -307,8 +309,12 @@ func (p *chatPane) updateItem(id widget.ListItemID, it *msgItem) {
 		m = p.msgs[r.msg]
 	}
 	it.set(r, m, r.day == "" && m.Row == p.highlight && p.highlight != 0)
-	if id <= 1 && !p.noMore && !p.loading && len(p.msgs) > 0 {
-		p.loadOlder()
+	if id <= 1 && !p.loading && len(p.msgs) > 0 {
+		if !p.noMore {
+			p.loadOlder()
+		} else {
+			p.loadFromServer()
+		}
 	}
 }
 

@@ -37,6 +37,8 @@ type fakeNet struct {
 	gates map[string]chan struct{}
 	// unsubs are the handles unsubscribed on the network.
 	unsubs []string
+	// history is each conversation's archive on the network, oldest first.
+	history map[string][]connectors.Message
 }
 
 // fakeFile is one attachment the fake network serves.
@@ -46,7 +48,7 @@ type fakeFile struct {
 }
 
 var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{},
-	files: map[string][]fakeFile{}, gates: map[string]chan struct{}{}}
+	files: map[string][]fakeFile{}, gates: map[string]chan struct{}{}, history: map[string][]connectors.Message{}}
 
 func init() {
 	connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} })
@@ -69,6 +71,24 @@ func (p *plainConn) Run(ctx context.Context, acct connectors.Account, sec connec
 
 func (p *plainConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
 	return p.f.Send(ctx, msg)
+}
+
+// History pages a conversation's network archive from the newest; the
+// cursor is the index to page below.
+func (f *fakeConn) History(ctx context.Context, conv connectors.ConversationRef, before connectors.Cursor, limit int) ([]connectors.Message, connectors.Cursor, error) {
+	fakes.mu.Lock()
+	defer fakes.mu.Unlock()
+	all := fakes.history[conv.ID]
+	end := len(all)
+	if before != "" {
+		fmt.Sscan(string(before), &end)
+	}
+	start := max(end-limit, 0)
+	out := append([]connectors.Message(nil), all[start:end]...)
+	if start == 0 {
+		return out, "", nil
+	}
+	return out, connectors.Cursor(fmt.Sprint(start)), nil
 }
 
 func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {

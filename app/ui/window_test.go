@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -508,5 +510,40 @@ func TestRequestPanelDoesNotCoverTheMessages(t *testing.T) {
 	h.settle()
 	if top := fyne.CurrentApp().Driver().AbsolutePositionForObject(h.v.chat.list).Y; top >= listTop {
 		t.Fatalf("the messages still start at y=%.0f after the panel was hidden", top)
+	}
+}
+
+// TestScrollingBackFetchesOlderMessagesFromTheNetwork: the archive holds
+// three of yara's messages, the network 90 older ones; reaching the top of
+// the conversation brings them in, oldest first, none unread.
+func TestScrollingBackFetchesOlderMessagesFromTheNetwork(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	start := time.Now().Add(-48 * time.Hour)
+	var older []connectors.Message
+	for i := range 90 {
+		m := inbound("Work", "yara", "yara", fmt.Sprintf("old %02d", i), false).Message
+		m.Time = start.Add(time.Duration(i) * time.Minute)
+		older = append(older, m)
+	}
+	fakes.mu.Lock()
+	fakes.history["yara"] = older
+	fakes.mu.Unlock()
+	for _, text := range []string{"new 1", "new 2", "new 3"} {
+		fc.push(inbound("Work", "yara", "yara", text, false))
+	}
+	h.waitFor("yara", func() bool { _, ok := h.convByTitle("yara"); return ok })
+	h.tapConversation("yara")
+	h.waitFor("all 93 messages, the oldest first", func() bool {
+		p := h.v.chat
+		if len(p.msgs) < 93 {
+			p.list.ScrollToTop() // the user keeps scrolling up
+			return false
+		}
+		return len(p.msgs) == 93 && p.msgs[0].Text == "old 00" && p.msgs[92].Text == "new 3"
+	})
+	c, _ := h.convByTitle("yara")
+	if c.Unread > 3 {
+		t.Fatalf("unread = %d; history from the network must not count as unread", c.Unread)
 	}
 }
