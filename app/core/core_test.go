@@ -89,9 +89,19 @@ func TestUpdatesReachSubscribersAndNotifyOnlyLiveInbound(t *testing.T) {
 	back.Backfill = true
 	n.deliver(t, back)
 	n.deliver(t, msg("work", "bob", "bob", "fresh", "b2", e.clk.Now()))
+	notified := notifyFlags(t, updates, 2)
+	if notified["old news"] || !notified["fresh"] {
+		t.Fatalf("notify flags = %v; want only the live message", notified)
+	}
+}
+
+// notifyFlags collects the Notify flag of the next n messages published,
+// by text.
+func notifyFlags(t *testing.T, updates <-chan []Update, n int) map[string]bool {
+	t.Helper()
 	notified := map[string]bool{}
 	deadline := time.After(10 * time.Second)
-	for len(notified) < 2 {
+	for len(notified) < n {
 		select {
 		case batch := <-updates:
 			for _, u := range batch {
@@ -103,9 +113,7 @@ func TestUpdatesReachSubscribersAndNotifyOnlyLiveInbound(t *testing.T) {
 			t.Fatalf("updates seen: %v", notified)
 		}
 	}
-	if notified["old news"] || !notified["fresh"] {
-		t.Fatalf("notify flags = %v; want only the live message", notified)
-	}
+	return notified
 }
 
 // TestMessageReadElsewhereIsArchivedReadAndSilent: a message the network
@@ -123,20 +131,7 @@ func TestMessageReadElsewhereIsArchivedReadAndSilent(t *testing.T) {
 	read.Message.Seen = true
 	n.deliver(t, read)
 	n.deliver(t, msg("work", "dave", "dave", "not read yet", "s2", e.clk.Now()))
-	notified := map[string]bool{}
-	deadline := time.After(10 * time.Second)
-	for len(notified) < 2 {
-		select {
-		case batch := <-updates:
-			for _, u := range batch {
-				if u.Kind == UpdMessage && u.Message != nil {
-					notified[u.Message.Text] = u.Notify
-				}
-			}
-		case <-deadline:
-			t.Fatalf("updates seen: %v", notified)
-		}
-	}
+	notified := notifyFlags(t, updates, 2)
 	if notified["read on my phone"] || !notified["not read yet"] {
 		t.Fatalf("notify flags = %v; want only the unread message", notified)
 	}
