@@ -9,8 +9,9 @@ import (
 
 // TestMainWindowScreenshotsUnderXvfb runs the real binary against the
 // demo setup (ngIRCd, scripted peers, demo profile) under Xvfb, waits for
-// its window and live messages, and saves light and dark screenshots to
-// docs/screenshots/ (the README shows them).
+// its window and live messages, and takes light and dark screenshots —
+// into docs/screenshots/ (the README shows them) with
+// SWITCHBOARD_UPDATE_SCREENSHOTS=1.
 func TestMainWindowScreenshotsUnderXvfb(t *testing.T) {
 	needTools(t)
 	app, demo := buildBinaries(t)
@@ -27,7 +28,12 @@ func TestMainWindowScreenshotsUnderXvfb(t *testing.T) {
 			os.WriteFile(ready, nil, 0o600)
 		}
 	}()
-	shots := filepath.Join(moduleRoot(t), "docs", "screenshots")
+	// The README's copies are rewritten only when asked, so that a test
+	// run leaves the working tree as it was.
+	shots := t.TempDir()
+	if os.Getenv("SWITCHBOARD_UPDATE_SCREENSHOTS") == "1" {
+		shots = filepath.Join(moduleRoot(t), "docs", "screenshots")
+	}
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
