@@ -300,6 +300,9 @@ type Outgoing struct {
 	Text         string
 	Action       bool
 	ReplyTo      string
+	// Subject is the subject line the user gave, for a network that has
+	// them (a Subjecter); "" lets the connector choose. Others ignore it.
+	Subject string
 }
 
 // AuthError is returned from Run (wrapped or not) when the server refused
@@ -358,6 +361,12 @@ type Typer interface {
 // newest live message it received, and then marks that.
 type Marker interface {
 	MarkRead(ctx context.Context, conv ConversationRef, remoteID string) error
+}
+
+// Subjecter marks a network whose messages carry a subject line (e-mail):
+// it uses Outgoing.Subject, and the window offers a subject field.
+type Subjecter interface {
+	Subjects()
 }
 
 // Originaler returns the whole original of a message whose chat text is a

@@ -249,6 +249,7 @@ type OutboxItem struct {
 	ConvID    string
 	ConvGroup bool
 	Text      string
+	Subject   string // where the network has subject lines (e-mail); sealed
 	Action    bool
 	State     SendState
 	Attempts  int

@@ -22,10 +22,12 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`
 )
 
-type outboxBody struct{ convID, text, errText, remoteID string }
+// outboxBody is an item's sealed part; subject came later and is optional
+// on read.
+type outboxBody struct{ convID, text, errText, remoteID, subject string }
 
 func (s *Store) sealOutbox(id int64, b outboxBody) []byte {
-	return s.seal.seal((&fields{}).str(b.convID).str(b.text).str(b.errText).str(b.remoteID).b, ad("outbox", id))
+	return s.seal.seal((&fields{}).str(b.convID).str(b.text).str(b.errText).str(b.remoteID).str(b.subject).b, ad("outbox", id))
 }
 
 func (s *Store) openOutbox(id int64, body []byte) (outboxBody, error) {
@@ -34,7 +36,7 @@ func (s *Store) openOutbox(id int64, body []byte) (outboxBody, error) {
 		return outboxBody{}, fmt.Errorf("storage: outbox item %d: %w", id, err)
 	}
 	r := &fieldReader{b: plain}
-	b := outboxBody{convID: r.str(), text: r.str(), errText: r.str(), remoteID: r.str()}
+	b := outboxBody{convID: r.str(), text: r.str(), errText: r.str(), remoteID: r.str(), subject: r.opt()}
 	if r.err != nil {
 		return outboxBody{}, fmt.Errorf("storage: outbox item %d: %w", id, ErrTampered)
 	}
@@ -69,7 +71,7 @@ func (s *Store) Enqueue(ctx context.Context, it OutboxItem) (OutboxItem, error) 
 		it.MsgRow = res[0].MsgRow
 		state, _ := sendStateCode(SendPending)
 		_, err = t.exec(sqlOutboxInsert, it.ID, acct, res[0].ConvRow, it.MsgRow, it.ConvGroup, it.Action, state,
-			unixNano(it.Created), s.sealOutbox(it.ID, outboxBody{convID: it.ConvID, text: it.Text}))
+			unixNano(it.Created), s.sealOutbox(it.ID, outboxBody{convID: it.ConvID, text: it.Text, subject: it.Subject}))
 		return err
 	})
 	if err != nil {
@@ -142,6 +144,7 @@ func (s *Store) Outbox(ctx context.Context, account string, states ...SendState)
 		}
 		it := r.it
 		it.Account, it.Network, it.ConvID, it.Text, it.Error, it.RemoteID = ai.name, ai.network, b.convID, b.text, b.errText, b.remoteID
+		it.Subject = b.subject
 		out = append(out, it)
 	}
 	return out, nil

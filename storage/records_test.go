@@ -49,6 +49,32 @@ func TestContactsMergeAndSearch(t *testing.T) {
 	}
 }
 
+// TestOutboxKeepsTheSubject: an item's subject survives being failed and
+// retried, and an item written before subjects existed still opens.
+func TestOutboxKeepsTheSubject(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	it, err := s.Enqueue(ctx, OutboxItem{Account: "m", Network: "email", ConvID: "dana@example.org", Text: "Corrected invoice attached.", Subject: "Invoice 2291, corrected"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, it.ID, "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Retry(ctx, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s.Outbox(ctx, "m", SendPending)
+	if len(items) != 1 || items[0].Subject != "Invoice 2291, corrected" || items[0].Text != "Corrected invoice attached." {
+		t.Fatalf("items %+v", items)
+	}
+	old := s.seal.seal((&fields{}).str("dana@example.org").str("hi").str("").str("").b, ad("outbox", 77))
+	b, err := s.openOutbox(77, old)
+	if err != nil || b.subject != "" || b.text != "hi" {
+		t.Fatalf("an item without a subject: %+v, %v", b, err)
+	}
+}
+
 func TestOutboxLifecycle(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()

@@ -26,7 +26,7 @@ import (
 // once, trusted through the system roots (SSL_CERT_FILE), with the outcome
 // in the consent ledger.
 func TestNewsletterIsHeldAndOneClickUnsubscribeOverEmail(t *testing.T) {
-	srv := dovecot.New(t, dovecot.User{Name: "alice@localhost", Password: "alicepass"})
+	srv := dovecot.New(t, dovecot.User{Name: "alice@localhost", Password: "alicepass"}, dovecot.User{Name: "bob@localhost", Password: "bobpass"})
 
 	var mu sync.Mutex
 	var posts []string
@@ -126,8 +126,16 @@ Everything is 30% off this week.
 		t.Fatalf("ledger = %s", led)
 	}
 
-	p.sb("", "send", "mail", "bob@localhost", "Noon works for me.")
-	eventually(t, "the reply sent", func() bool {
+	p.sb("", "send", "mail", "bob@localhost", "Noon works for me.", "--subject", "Lunch: noon it is")
+	eventually(t, "the reply submitted", func() bool {
+		for _, sub := range srv.Submissions() {
+			if strings.Contains(string(sub.Data), "Noon works for me.") {
+				return strings.Contains(string(sub.Data), "Subject: Lunch: noon it is") && strings.Contains(string(sub.Data), "In-Reply-To: <lunch-1@localhost>")
+			}
+		}
+		return false
+	})
+	eventually(t, "the reply in the conversation", func() bool {
 		rows := p.inbox()
 		for _, r := range rows {
 			if strings.Contains(r.LastText, "Noon works") {

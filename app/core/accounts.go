@@ -260,6 +260,7 @@ func capabilities(network string) []string {
 		{"join", is[connectors.Joiner](conn)},
 		{"markers", is[connectors.Marker](conn)},
 		{"original", is[connectors.Originaler](conn)},
+		{"subject", is[connectors.Subjecter](conn)},
 		{"attachments", is[connectors.AttachmentFetcher](conn)},
 	} {
 		if c.has {

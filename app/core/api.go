@@ -118,6 +118,7 @@ type SendRequest struct {
 	Account string `json:"account"`
 	Target  string `json:"target"` // conversation ID on the network
 	Text    string `json:"text"`
+	Subject string `json:"subject,omitempty"` // where the network has subject lines (e-mail)
 	Action  bool   `json:"action,omitempty"`
 	ConvRow int64  `json:"conv_row,omitempty"` // alternative to Account+Target: an existing conversation
 }

@@ -38,7 +38,7 @@ func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, e
 	}
 	it, err := c.store.Enqueue(ctx, storage.OutboxItem{
 		Account: acct.Name, Network: acct.Network, ConvID: req.Target, ConvGroup: group,
-		Text: req.Text, Action: req.Action, Created: c.now(),
+		Text: req.Text, Subject: req.Subject, Action: req.Action, Created: c.now(),
 	})
 	if err != nil {
 		return it, fmt.Errorf("send: write to outbox: %w", err)
@@ -162,6 +162,7 @@ func (c *Core) sendNext(ctx context.Context, ar *accountRun) (bool, error) {
 		Conversation: connectors.ConversationRef{ID: it.ConvID, Kind: kind},
 		Text:         it.Text,
 		Action:       it.Action,
+		Subject:      it.Subject,
 	})
 	wctx := context.WithoutCancel(ctx)
 	switch {

@@ -56,6 +56,7 @@ type chatPane struct {
 	list     *widget.List
 	measure  *widget.RichText
 	composer *composer
+	subject  *widget.Entry // where the network has subject lines (e-mail)
 	send     *widget.Button
 	offline  *widget.Label
 }
@@ -86,6 +87,9 @@ func newChatPane(v *view) *chatPane {
 	p.request = newRequestPanel(v)
 
 	p.composer = newComposer(p.submit)
+	p.subject = widget.NewEntry()
+	p.subject.SetPlaceHolder("Subject (optional)")
+	p.subject.Hide()
 	p.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { p.submit() })
 	p.send.Importance = widget.HighImportance
 	p.offline = widget.NewLabel("")
@@ -94,7 +98,7 @@ func newChatPane(v *view) *chatPane {
 	p.offline.Hide()
 	bottom := container.NewVBox(widget.NewSeparator(), p.offline,
 		container.New(layout.NewCustomPaddedLayout(4, 8, 10, 10),
-			container.NewBorder(nil, nil, nil, container.NewVBox(layout.NewSpacer(), p.send), p.composer)))
+			container.NewBorder(p.subject, nil, nil, container.NewVBox(layout.NewSpacer(), p.send), p.composer)))
 
 	listBox := container.New(&widthWatch{onWidth: p.setWidth}, p.list)
 	p.convView = container.NewBorder(container.NewVBox(header, p.request.root), bottom, nil, nil, listBox)
@@ -171,6 +175,7 @@ func (p *chatPane) openRowAt(row, msgRow int64) {
 		p.msgs, p.rows, p.heights = nil, nil, nil
 		p.noMore, p.loading = false, false
 		p.server = serverHistory{}
+		p.subject.SetText("") // a subject belongs to the conversation it was typed for
 		p.list.Refresh()
 	}
 	p.highlight = msgRow
@@ -462,6 +467,11 @@ func (p *chatPane) accountsChanged() {
 	if p.open == 0 {
 		return
 	}
+	if p.v.hasCapability(p.conv.Account, "subject") {
+		p.subject.Show()
+	} else {
+		p.subject.Hide()
+	}
 	p.refreshPendingFiles()
 	st, ok := p.v.accountStatus(p.conv.Account)
 	reason := ""
@@ -479,6 +489,7 @@ func (p *chatPane) accountsChanged() {
 	}
 	if reason == "" {
 		p.offline.Hide()
+		p.subject.Enable()
 		p.composer.Enable()
 		p.send.Enable()
 		p.composer.SetPlaceHolder("Message " + convTitle(p.conv) + " — Enter sends, Shift+Enter adds a line")
@@ -487,6 +498,7 @@ func (p *chatPane) accountsChanged() {
 	}
 	p.offline.SetText(reason)
 	p.offline.Show()
+	p.subject.Disable()
 	p.composer.Disable()
 	p.send.Disable()
 	p.composer.SetPlaceHolder("Offline")
@@ -536,31 +548,6 @@ func (p *chatPane) toggleMute() {
 }
 
 // submit sends the composer's text to the open conversation.
-func (p *chatPane) submit() {
-	text := strings.TrimRight(p.composer.Text, "\n ")
-	if p.open == 0 || strings.TrimSpace(text) == "" || p.composer.Disabled() {
-		return
-	}
-	req := core.SendRequest{ConvRow: p.open, Text: text}
-	if rest, ok := strings.CutPrefix(text, "/me "); ok {
-		req.Text, req.Action = rest, true
-	}
-	p.composer.SetText("")
-	p.v.async(func(ctx context.Context) func() {
-		it, err := p.v.be.Send(ctx, req)
-		return func() {
-			if err != nil {
-				if p.composer.Text == "" {
-					p.composer.SetText(text)
-				}
-				p.v.showError("Send", err)
-				return
-			}
-			p.v.outbox[it.MsgRow] = it.ID
-		}
-	})
-}
-
 // retry re-queues a failed message through the outbox. Its outbox ID is
 // known for messages sent in this session, or read from the archive's
 // "local:<ID>" remote ID; failing both (the API has no lookup), the text

@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"context"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"switchboard/app/core"
 )
 
 // composer is the message entry: Enter sends, Shift+Enter starts a new
@@ -62,4 +67,40 @@ func (c *composer) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	c.Entry.TypedShortcut(s)
+}
+
+// submit sends what the composer holds (and the subject, where shown)
+// through the outbox; on failure both are put back.
+func (p *chatPane) submit() {
+	text := strings.TrimRight(p.composer.Text, "\n ")
+	if p.open == 0 || strings.TrimSpace(text) == "" || p.composer.Disabled() {
+		return
+	}
+	req := core.SendRequest{ConvRow: p.open, Text: text}
+	if rest, ok := strings.CutPrefix(text, "/me "); ok {
+		req.Text, req.Action = rest, true
+	}
+	subject := ""
+	if p.subject.Visible() {
+		subject = p.subject.Text
+		req.Subject = strings.TrimSpace(subject)
+		p.subject.SetText("")
+	}
+	p.composer.SetText("")
+	p.v.async(func(ctx context.Context) func() {
+		it, err := p.v.be.Send(ctx, req)
+		return func() {
+			if err != nil {
+				if p.composer.Text == "" {
+					p.composer.SetText(text)
+				}
+				if p.subject.Text == "" {
+					p.subject.SetText(subject)
+				}
+				p.v.showError("Send", err)
+				return
+			}
+			p.v.outbox[it.MsgRow] = it.ID
+		}
+	})
 }

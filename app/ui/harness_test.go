@@ -53,7 +53,19 @@ var fakes = &fakeNet{conns: map[string]*fakeConn{}, fail: map[string]bool{},
 func init() {
 	connectors.Register("uitest", func() connectors.Connector { return &fakeConn{} })
 	connectors.Register("uitestplain", func() connectors.Connector { return &plainConn{} })
+	connectors.Register("uitestmail", func() connectors.Connector { return &mailConn{} })
 }
+
+// mailConn is the fake network with subject lines, as e-mail has.
+type mailConn struct{ fakeConn }
+
+func (m *mailConn) Info() connectors.NetworkInfo {
+	info := m.fakeConn.Info()
+	info.Name, info.DisplayName = "uitestmail", "UI Test Mail"
+	return info
+}
+
+func (m *mailConn) Subjects() {}
 
 // plainConn is the fake network without optional capabilities (no
 // unsubscribe, no originals, no files).

@@ -547,3 +547,44 @@ func TestScrollingBackFetchesOlderMessagesFromTheNetwork(t *testing.T) {
 		t.Fatalf("unread = %d; history from the network must not count as unread", c.Unread)
 	}
 }
+
+// TestSubjectFieldWhereTheNetworkHasSubjects: a mail conversation offers a
+// subject line that goes out with the message and is then cleared; a chat
+// network's conversation shows none.
+func TestSubjectFieldWhereTheNetworkHasSubjects(t *testing.T) {
+	h := newHarness(t, "Work")
+	if err := h.core.AddAccount(h.ctx, core.AccountSpec{Name: "Mail", Network: "uitestmail",
+		Settings: map[string]string{"server": "mail.test:993", "nick": "me"}}); err != nil {
+		t.Fatal(err)
+	}
+	mail := fakes.conn(t, h, "Mail")
+	work := fakes.conn(t, h, "Work")
+	mail.push(inbound("Mail", "dana@example.org", "dana@example.org", "Could you correct the invoice?", false))
+	work.push(inbound("Work", "zoe", "zoe", "hi", false))
+	h.waitFor("both conversations", func() bool {
+		_, a := h.convByTitle("dana@example.org")
+		_, b := h.convByTitle("zoe")
+		return a && b
+	})
+	p := h.v.chat
+	h.tapConversation("dana@example.org")
+	h.waitFor("the subject field", func() bool { return p.subject.Visible() })
+	p.subject.SetText("Invoice 2291, corrected")
+	p.composer.SetText("Here it is.")
+	p.submit()
+	h.waitFor("sent with its subject", func() bool {
+		fakes.mu.Lock()
+		defer fakes.mu.Unlock()
+		for _, o := range fakes.sent {
+			if o.Text == "Here it is." {
+				return o.Subject == "Invoice 2291, corrected"
+			}
+		}
+		return false
+	})
+	if p.subject.Text != "" {
+		t.Fatalf("the subject stayed after sending: %q", p.subject.Text)
+	}
+	h.tapConversation("zoe")
+	h.waitFor("no subject field on a chat network", func() bool { return !p.subject.Visible() })
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,41 @@ func TestSendRetryWithSameOutboxIDIsNotSentTwice(t *testing.T) {
 	}
 }
 
+// TestTheUsersSubjectIsUsed: a subject the user gives heads a new mail and
+// a reply alike (UTF-8, encoded); without one a reply keeps "Re: …".
+func TestTheUsersSubjectIsUsed(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, mailText("Bob <bob@localhost>", alice.Name, "Invoice 2291", "inv-1@localhost", "Could you correct it?"))
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	bobConv := connectors.ConversationRef{ID: "bob@localhost"}
+	sends := []connectors.Outgoing{
+		{LocalID: "1", Conversation: bobConv, Text: "Here it is.", Subject: "  Invoice 2291, corrected – für Sie  "},
+		{LocalID: "2", Conversation: bobConv, Text: "And the receipt."},
+		{LocalID: "3", Conversation: connectors.ConversationRef{ID: "unsub@localhost"}, Text: "Lunch at noon?\nOr later.", Subject: "Lunch"},
+	}
+	for _, o := range sends {
+		if _, err := r.c.Send(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs := srv.Submissions()
+	if len(subs) != 3 {
+		t.Fatalf("%d submissions", len(subs))
+	}
+	var got []string
+	for _, sub := range subs {
+		got = append(got, parseMail(bytes.NewReader(sub.Data)).Subject)
+	}
+	want := []string{"Invoice 2291, corrected – für Sie", "Re: Invoice 2291, corrected – für Sie", "Lunch"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("subjects %q, want %q", got, want)
+	}
+	if !strings.Contains(string(subs[1].Data), "In-Reply-To:") {
+		t.Fatalf("the second mail is no reply:\n%s", subs[1].Data)
+	}
+}
+
 func TestHeaderInjectionIsRefused(t *testing.T) {
 	srv := startServer(t)
 	r := run(t, New(), account(srv, alice, false), alice.Password)
@@ -153,6 +189,11 @@ func TestHeaderInjectionIsRefused(t *testing.T) {
 		if !errors.Is(err, ErrHeaderInjection) {
 			t.Errorf("conversation %q: err = %v, want ErrHeaderInjection", conv, err)
 		}
+	}
+	_, err := r.c.Send(context.Background(), connectors.Outgoing{LocalID: "s", Conversation: connectors.ConversationRef{ID: "bob@localhost"},
+		Text: "hi", Subject: "hi\r\nBcc: victim@localhost"})
+	if !errors.Is(err, ErrHeaderInjection) {
+		t.Errorf("a subject with CRLF given to Send: err = %v", err)
 	}
 	m := outMail{from: alice.Name, to: []string{"bob@localhost"}, subject: "hi\r\nBcc: victim@localhost", text: "x", messageID: "a@b", date: time.Now()}
 	if _, err := m.build(); !errors.Is(err, ErrHeaderInjection) {

@@ -43,6 +43,9 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	m := outMail{from: s.cfg.user, to: to, text: text, date: time.Now()}
 	m.messageID = newMessageID(msg.LocalID, s.cfg.user, msg.Conversation.ID, msg.Text)
 	s.threadFor(&m, msg)
+	if subj := strings.TrimSpace(msg.Subject); subj != "" {
+		m.subject = subj // the user's words win, in a reply too (build refuses line breaks)
+	}
 	raw, err := m.build()
 	if err != nil {
 		return "", err
@@ -68,6 +71,12 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	}
 	return m.messageID, nil
 }
+
+var _ connectors.Subjecter = (*Connector)(nil)
+
+// Subjects marks e-mail as a network with subject lines: Send uses
+// Outgoing.Subject when given, else the thread's "Re: …" or the first line.
+func (c *Connector) Subjects() {}
 
 // recipients splits a conversation ID (one address, or the comma-joined
 // participant set of a group) into checked addresses.
