@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -98,7 +99,11 @@ func (s *session) history(ctx context.Context, ic *imapclient.Client, convID, ad
 			f.bound = 1 // this folder has nothing older
 			continue
 		}
-		err = fetchEach(ic, f.name, page, func(m fetchedMail) bool {
+		bodies, err := s.historyCandidates(ic, f.name, page, convID)
+		if err != nil {
+			return nil, "", err
+		}
+		err = fetchEach(ic, f.name, bodies, func(m fetchedMail) bool {
 			msg := toMessage(m.pm, s.self, f.name == s.sentFolder, m.date)
 			if msg.Conversation.ID != convID { // SEARCH matches substrings, and other threads
 				return true
@@ -126,6 +131,46 @@ func (s *session) history(ctx context.Context, ic *imapclient.Client, convID, ad
 		return out, "", nil
 	}
 	return out, connectors.Cursor(formatHistCursor(folders)), nil
+}
+
+var historyFields = &imap.FetchOptions{
+	UID: true,
+	BodySection: []*imap.FetchItemBodySection{{
+		Specifier: imap.PartSpecifierHeader, Peek: true,
+		HeaderFields: []string{"From", "To", "Cc", "Message-ID"},
+	}},
+}
+
+// historyCandidates narrows a page to the mails whose whole body is worth
+// fetching: of the conversation (by their headers), and not delivered in
+// this Run already (so in the archive) — a page back from the newest
+// mostly repeats what the sync brought, and mail can be large.
+func (s *session) historyCandidates(ic *imapclient.Client, folder string, page []imap.UID, convID string) ([]imap.UID, error) {
+	msgs, err := ic.Fetch(imap.UIDSetNum(page...), historyFields).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("email: read headers of older mail in %s: %w", folder, err)
+	}
+	var out []imap.UID
+	for _, m := range msgs {
+		for _, sec := range m.BodySection {
+			pm := parseMail(bytes.NewReader(sec.Bytes))
+			outbound := folder == s.sentFolder || (pm.From.Addr != "" && s.self.has(pm.From.Addr))
+			if ref, _ := conversationFor(pm, s.self, outbound); ref.ID != convID {
+				continue
+			}
+			if pm.MessageID != "" {
+				s.mu.Lock()
+				_, delivered := s.where[pm.MessageID]
+				s.mu.Unlock()
+				if delivered {
+					continue
+				}
+			}
+			out = append(out, m.UID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 type histBound struct {
