@@ -224,6 +224,11 @@ type harness struct {
 
 func newHarness(t *testing.T, accounts ...string) *harness {
 	t.Helper()
+	// What the fake network was sent belongs to one test (tests run one at
+	// a time; -count=N repeats them in one process).
+	fakes.mu.Lock()
+	fakes.sent, fakes.unsubs = nil, nil
+	fakes.mu.Unlock()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newAppTheme(themeLight))
 	ctx, cancel := context.WithCancel(context.Background())
