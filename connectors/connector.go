@@ -303,6 +303,24 @@ type Outgoing struct {
 	// Subject is the subject line the user gave, for a network that has
 	// them (a Subjecter); "" lets the connector choose. Others ignore it.
 	Subject string
+	// Files go with the message; only a FileSender is given any.
+	Files []OutFile
+}
+
+// OutFile is a file the user sends. Open may be called more than once
+// (a retry); each reader is closed by the connector.
+type OutFile struct {
+	Name string // file name shown to the recipient
+	Type string // media type, "application/pdf"
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// FileSender is a network that can send files with a message (e-mail
+// attachments). MaxFileBytes is the most one message's files may add up
+// to; the core refuses more before anything is queued.
+type FileSender interface {
+	MaxFileBytes() int64
 }
 
 // AuthError is returned from Run (wrapped or not) when the server refused

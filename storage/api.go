@@ -250,14 +250,18 @@ type OutboxItem struct {
 	ConvGroup bool
 	Text      string
 	Subject   string // where the network has subject lines (e-mail); sealed
-	Action    bool
-	State     SendState
-	Attempts  int
-	Sending   bool // handed to the connector (MarkSending) with no outcome recorded yet
-	Error     string
-	Created   time.Time
-	MsgRow    int64 // the archive row shown as pending in the conversation
-	RemoteID  string
+	// Files lists what goes with the message (Enqueue only): they become
+	// the pending message's attachments, whose bytes the caller saves
+	// with SaveAttachment before the item is sent.
+	Files    []AttachmentIn
+	Action   bool
+	State    SendState
+	Attempts int
+	Sending  bool // handed to the connector (MarkSending) with no outcome recorded yet
+	Error    string
+	Created  time.Time
+	MsgRow   int64 // the archive row shown as pending in the conversation
+	RemoteID string
 }
 
 // Consent is the current consent state of one brand on one account.

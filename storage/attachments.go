@@ -174,7 +174,8 @@ func (s *Store) Attachment(ctx context.Context, id int64) (Attachment, error) {
 // PendingAttachments lists up to limit attachments of an account whose
 // bytes are still to be fetched, oldest first, with their message's
 // remote ID. Files of messages from blocked brands are left out: they are
-// fetched only if the user asks for them.
+// fetched only if the user asks for them; so are the user's own files in
+// the outbox, which come from disk, not from the network.
 func (s *Store) PendingAttachments(ctx context.Context, account string, limit int) ([]PendingAttachment, error) {
 	acct, ok, err := s.lookupAccountID(ctx, account)
 	if err != nil || !ok {
@@ -182,7 +183,7 @@ func (s *Store) PendingAttachments(ctx context.Context, account string, limit in
 	}
 	atts, err := s.queryAtts(ctx, `SELECT a.id, a.msg_id, a.idx, a.state, a.size, a.chunks, a.body
 		FROM attachments a JOIN messages m ON m.id = a.msg_id
-		WHERE a.state = 0 AND m.account_id = ? AND m.hold != ? ORDER BY a.id LIMIT ?`, acct, int(HeldBlocked), max(limit, 1))
+		WHERE a.state = 0 AND m.account_id = ? AND m.hold != ? AND m.send_state = 0 ORDER BY a.id LIMIT ?`, acct, int(HeldBlocked), max(limit, 1))
 	if err != nil {
 		return nil, err
 	}

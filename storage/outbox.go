@@ -63,7 +63,7 @@ func (s *Store) Enqueue(ctx context.Context, it OutboxItem) (OutboxItem, error) 
 		}
 		m := MessageIn{Account: it.Account, Network: it.Network, ConvID: it.ConvID, ConvGroup: it.ConvGroup,
 			RemoteID: "local:" + strconv.FormatInt(it.ID, 10), Time: it.Created, Direction: Out, Text: it.Text,
-			Action: it.Action, SendState: SendPending}
+			Action: it.Action, SendState: SendPending, Attachments: it.Files}
 		res, err := t.putMessages([]MessageIn{m})
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,37 @@ func TestOutboxKeepsTheSubject(t *testing.T) {
 	b, err := s.openOutbox(77, old)
 	if err != nil || b.subject != "" || b.text != "hi" {
 		t.Fatalf("an item without a subject: %+v, %v", b, err)
+	}
+}
+
+// TestOutboxFilesAreTheMessagesAttachments: files enqueued with a message
+// are listed on its pending row, saved sealed by the caller, and never
+// offered to the network download loop.
+func TestOutboxFilesAreTheMessagesAttachments(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	it, err := s.Enqueue(ctx, OutboxItem{Account: "m", Network: "email", ConvID: "dana@example.org", Text: "The quote.",
+		Files: []AttachmentIn{{Name: "quote.pdf", Type: "application/pdf", Size: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts, err := s.Attachments(ctx, it.MsgRow)
+	if err != nil || len(atts) != 1 || atts[0].Name != "quote.pdf" || atts[0].State != AttachPending {
+		t.Fatalf("attachments %+v, %v", atts, err)
+	}
+	if p, err := s.PendingAttachments(ctx, "m", 10); err != nil || len(p) != 0 {
+		t.Fatalf("the outbox file is offered for download: %+v, %v", p, err)
+	}
+	if _, err := s.SaveAttachment(ctx, atts[0].ID, strings.NewReader("%PDF-")); err != nil {
+		t.Fatal(err)
+	}
+	_, rc, err := s.OpenAttachment(ctx, atts[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, _ := io.ReadAll(rc); string(b) != "%PDF-" {
+		t.Fatalf("read back %q", b)
 	}
 }
 

@@ -55,7 +55,7 @@ Messages:
   run [--for DURATION]               connect every account and archive everything
   inbox [--json] [--filter all|unread|awaiting|requests|blocked] [--account NAME] [--limit N]
   read CONVERSATION_ID [--json] [--limit N] [--before MESSAGE_ID] [--keep-unread]
-  send ACCOUNT TARGET TEXT           TEXT '-' reads the message from stdin; --subject S (e-mail)
+  send ACCOUNT TARGET TEXT           TEXT '-' reads the message from stdin; --subject S, --file PATH (e-mail)
   original MESSAGE_ID                the whole original (an e-mail with quotes and signature)
   attachment list MESSAGE_ID [--json]
   attachment save MESSAGE_ID [N] [--out FILE|-] [--dir DIR]

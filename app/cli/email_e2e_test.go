@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -126,15 +127,23 @@ Everything is 30% off this week.
 		t.Fatalf("ledger = %s", led)
 	}
 
-	p.sb("", "send", "mail", "bob@localhost", "Noon works for me.", "--subject", "Lunch: noon it is")
-	eventually(t, "the reply submitted", func() bool {
+	menu := filepath.Join(t.TempDir(), "menu.txt")
+	if err := os.WriteFile(menu, []byte("Soup of the day: tomato.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.sb("", "send", "mail", "bob@localhost", "Noon works for me.", "--subject", "Lunch: noon it is", "--file", menu)
+	eventually(t, "the reply submitted with the menu", func() bool {
 		for _, sub := range srv.Submissions() {
-			if strings.Contains(string(sub.Data), "Noon works for me.") {
-				return strings.Contains(string(sub.Data), "Subject: Lunch: noon it is") && strings.Contains(string(sub.Data), "In-Reply-To: <lunch-1@localhost>")
+			if d := string(sub.Data); strings.Contains(d, "Noon works for me.") {
+				return strings.Contains(d, "Subject: Lunch: noon it is") && strings.Contains(d, "In-Reply-To: <lunch-1@localhost>") &&
+					strings.Contains(d, `filename=menu.txt`) && strings.Contains(d, base64.StdEncoding.EncodeToString([]byte("Soup of the day: tomato.\n")))
 			}
 		}
 		return false
 	})
+	if _, errOut, code := p.try("", "send", "mail", "bob@localhost", "x", "--file", filepath.Join(t.TempDir(), "missing.pdf")); code == 0 || !strings.Contains(errOut, "missing.pdf") {
+		t.Fatalf("sending a missing file: exit %d, %q", code, errOut)
+	}
 	eventually(t, "the reply in the conversation", func() bool {
 		rows := p.inbox()
 		for _, r := range rows {

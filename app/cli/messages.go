@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -214,13 +215,22 @@ func (a *app) send(ctx context.Context, args []string) error {
 	fs := newFlags("send")
 	action := fs.Bool("action", false, "send as an action (/me)")
 	subject := fs.String("subject", "", "the subject line, where the network has them (e-mail); default: \"Re: …\" in a thread, else the first line")
+	var files []string
+	fs.Func("file", "a file to send with the message, where the network can (e-mail); repeat for more", func(path string) error {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		files = append(files, abs) // the running Switchboard may have another working directory
+		return nil
+	})
 	wait := fs.Duration("wait", 30*time.Second, "when no Switchboard is running: how long to wait for the message to leave")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 3 {
-		return usagef("usage: send [--subject S] ACCOUNT TARGET TEXT (TEXT '-' reads stdin)")
+		return usagef("usage: send [--subject S] [--file PATH]... ACCOUNT TARGET TEXT (TEXT '-' reads stdin)")
 	}
 	text := pos[2]
 	if text == "-" {
@@ -235,7 +245,7 @@ func (a *app) send(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
-	req := core.SendRequest{Account: pos[0], Target: pos[1], Text: text, Subject: *subject, Action: *action}
+	req := core.SendRequest{Account: pos[0], Target: pos[1], Text: text, Subject: *subject, Files: files, Action: *action}
 	if local == nil {
 		it, err := api.Send(ctx, req)
 		if err != nil {

@@ -261,6 +261,7 @@ func capabilities(network string) []string {
 		{"markers", is[connectors.Marker](conn)},
 		{"original", is[connectors.Originaler](conn)},
 		{"subject", is[connectors.Subjecter](conn)},
+		{"send-files", is[connectors.FileSender](conn)},
 		{"attachments", is[connectors.AttachmentFetcher](conn)},
 	} {
 		if c.has {

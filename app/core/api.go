@@ -119,8 +119,11 @@ type SendRequest struct {
 	Target  string `json:"target"` // conversation ID on the network
 	Text    string `json:"text"`
 	Subject string `json:"subject,omitempty"` // where the network has subject lines (e-mail)
-	Action  bool   `json:"action,omitempty"`
-	ConvRow int64  `json:"conv_row,omitempty"` // alternative to Account+Target: an existing conversation
+	// Files are paths of files to send with the message, where the network
+	// can (e-mail); they are read and sealed into the archive at once.
+	Files   []string `json:"files,omitempty"`
+	Action  bool     `json:"action,omitempty"`
+	ConvRow int64    `json:"conv_row,omitempty"` // alternative to Account+Target: an existing conversation
 }
 
 // BrandStatus is one brand contact with its consent.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -436,5 +438,54 @@ func TestSyncPositionIsKeptAcrossRestartsAfterItsMessages(t *testing.T) {
 	n.mu.Unlock()
 	if !slices.Equal(seen, []string{"", "archive@p1"}) {
 		t.Fatalf("Account.SyncState per Run = %q", seen)
+	}
+}
+
+// TestFilesGoThroughTheOutboxSealed: files sent with a message are sealed
+// into the archive as its attachments and reach the network from there; a
+// network that cannot send files, a missing file and one over the limit
+// are refused before anything is queued.
+func TestFilesGoThroughTheOutboxSealed(t *testing.T) {
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	dir := t.TempDir()
+	quote := filepath.Join(dir, "quote.pdf")
+	notes := filepath.Join(dir, "notes")
+	big := filepath.Join(dir, "big.bin")
+	for path, data := range map[string]string{quote: "%PDF-1.4 quote", notes: "plain words", big: strings.Repeat("x", 1<<20+1)} {
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it, err := e.core.Send(bg, SendRequest{Account: "work", Target: "dana", Text: "The quote and my notes.", Files: []string{quote, notes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the message and its files at the network", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return len(n.sentFiles) == 2
+	})
+	n.mu.Lock()
+	got := slices.Clone(n.sentFiles)
+	n.mu.Unlock()
+	if got[0] != "quote.pdf=application/pdf=%PDF-1.4 quote" || got[1] != "notes=text/plain; charset=utf-8=plain words" {
+		t.Fatalf("files at the network: %q", got)
+	}
+	atts, err := e.core.Attachments(bg, it.MsgRow)
+	if err != nil || len(atts) != 2 || atts[0].State != storage.AttachSaved || atts[1].Name != "notes" {
+		t.Fatalf("the message's files in the archive: %+v, %v", atts, err)
+	}
+
+	for _, bad := range [][]string{{filepath.Join(dir, "missing.pdf")}, {big}, {quote, big}} {
+		if _, err := e.core.Send(bg, SendRequest{Account: "work", Target: "dana", Text: "x", Files: bad}); err == nil {
+			t.Fatalf("files %v were accepted", bad)
+		}
+	}
+	if items, _ := e.core.store.Outbox(bg, "work"); len(items) != 1 {
+		t.Fatalf("refused sends left %d outbox items", len(items))
 	}
 }

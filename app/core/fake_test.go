@@ -26,25 +26,26 @@ func init() { connectors.Register("coretest", func() connectors.Connector { retu
 // fakeNet is the scripted network. Each test makes its own and puts it in
 // the account's "net" setting; the connectors find it through nets.
 type fakeNet struct {
-	mu       sync.Mutex
-	runs     int
-	failRuns int    // the first failRuns calls of Run fail at once
-	authFail string // non-empty: Run returns an AuthError with this reason
-	sink     chan<- connectors.Event
-	account  string
-	sent     []connectors.Outgoing
-	blocked  map[string]bool
-	marked   []string            // conversations marked read on the network
-	syncSeen []string            // Account.SyncState given to each Run
-	online   chan struct{}       // closed on every successful connect (replaced each time)
-	files    map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
-	fileErr  error               // non-nil: FetchAttachments fails with it
-	fileErrs map[string]error    // per remote ID: FetchAttachments fails with it
-	fetches  int
-	history  []connectors.Message // the network's archive, oldest first (History pages it from the newest)
-	histAsks int
-	unsubs   []string // handles unsubscribed on the network
-	unsubErr error    // non-nil: Unsubscribe fails with it
+	mu        sync.Mutex
+	runs      int
+	failRuns  int    // the first failRuns calls of Run fail at once
+	authFail  string // non-empty: Run returns an AuthError with this reason
+	sink      chan<- connectors.Event
+	account   string
+	sent      []connectors.Outgoing
+	sentFiles []string // name=type=content of every file sent
+	blocked   map[string]bool
+	marked    []string            // conversations marked read on the network
+	syncSeen  []string            // Account.SyncState given to each Run
+	online    chan struct{}       // closed on every successful connect (replaced each time)
+	files     map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
+	fileErr   error               // non-nil: FetchAttachments fails with it
+	fileErrs  map[string]error    // per remote ID: FetchAttachments fails with it
+	fetches   int
+	history   []connectors.Message // the network's archive, oldest first (History pages it from the newest)
+	histAsks  int
+	unsubs    []string // handles unsubscribed on the network
+	unsubErr  error    // non-nil: Unsubscribe fails with it
 }
 
 var nets = struct {
@@ -123,11 +124,28 @@ func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, e
 	if n == nil {
 		return "", connectors.ErrNotConnected
 	}
+	var files []string
+	for _, f := range msg.Files {
+		rc, err := f.Open()
+		if err != nil {
+			return "", fmt.Errorf("fake: open %s: %w", f.Name, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return "", fmt.Errorf("fake: read %s: %w", f.Name, err)
+		}
+		files = append(files, f.Name+"="+f.Type+"="+string(b))
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.sent = append(n.sent, msg)
+	n.sentFiles = append(n.sentFiles, files...)
 	return "remote-" + msg.LocalID, nil
 }
+
+// MaxFileBytes makes the fake network a FileSender with a small limit.
+func (f *fakeConn) MaxFileBytes() int64 { return 1 << 20 }
 
 func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
 	f.mu.Lock()

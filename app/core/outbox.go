@@ -15,7 +15,7 @@ import (
 // conversation) and wakes the account's sender. It returns once the
 // message is safely stored, not when it has left.
 func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, error) {
-	if strings.TrimSpace(req.Text) == "" {
+	if strings.TrimSpace(req.Text) == "" && len(req.Files) == 0 {
 		return storage.OutboxItem{}, errors.New("send: the message is empty")
 	}
 	if req.ConvRow != 0 {
@@ -32,16 +32,34 @@ func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, e
 	if req.Target == "" {
 		return storage.OutboxItem{}, errors.New("send: no recipient given")
 	}
+	files, err := checkFiles(acct.Network, req.Files)
+	if err != nil {
+		return storage.OutboxItem{}, err
+	}
+	var listing []storage.AttachmentIn
+	for _, f := range files {
+		listing = append(listing, f.in)
+	}
 	group := isGroupTarget(acct.Network, req.Target)
 	if conv, err := c.store.FindConversation(ctx, acct.Name, req.Target); err == nil {
 		group = conv.Group
 	}
 	it, err := c.store.Enqueue(ctx, storage.OutboxItem{
 		Account: acct.Name, Network: acct.Network, ConvID: req.Target, ConvGroup: group,
-		Text: req.Text, Subject: req.Subject, Action: req.Action, Created: c.now(),
+		Text: req.Text, Subject: req.Subject, Action: req.Action, Created: c.now(), Files: listing,
 	})
 	if err != nil {
 		return it, fmt.Errorf("send: write to outbox: %w", err)
+	}
+	if err := c.saveFiles(ctx, it.MsgRow, files); err != nil {
+		// Nothing half-sent: the item fails, with the reason, before it goes.
+		for _, a := range mustAttachments(ctx, c.store, it.MsgRow) {
+			if a.State == storage.AttachPending {
+				_ = c.store.FailAttachment(context.WithoutCancel(ctx), a.ID, err.Error())
+			}
+		}
+		c.publishMessage(ctx, it)
+		return it, fmt.Errorf("send: %w", err)
 	}
 	if !group {
 		// The user writing first is what allows a brand to answer.
@@ -150,8 +168,17 @@ func (c *Core) sendNext(ctx context.Context, ar *accountRun) (bool, error) {
 		return false, err
 	}
 	it := items[0]
+	files, ready, ferr := c.outFiles(ctx, it.MsgRow)
+	if !ready && ferr == nil {
+		return false, nil // its files are still being stored; Send pokes again
+	}
 	if err := c.store.MarkSending(ctx, it.ID); err != nil {
 		return false, fmt.Errorf("mark sending: %w", err)
+	}
+	if ferr != nil {
+		err := c.store.MarkFailed(context.WithoutCancel(ctx), it.ID, ferr.Error())
+		c.publishMessage(context.WithoutCancel(ctx), it)
+		return true, err
 	}
 	kind := connectors.Direct
 	if it.ConvGroup {
@@ -163,6 +190,7 @@ func (c *Core) sendNext(ctx context.Context, ar *accountRun) (bool, error) {
 		Text:         it.Text,
 		Action:       it.Action,
 		Subject:      it.Subject,
+		Files:        files,
 	})
 	wctx := context.WithoutCancel(ctx)
 	switch {
@@ -194,4 +222,10 @@ func (c *Core) publishMessage(ctx context.Context, it storage.OutboxItem) {
 		return
 	}
 	c.bus.publish([]Update{{Kind: UpdMessage, Account: it.Account, ConvRow: m.ConvRow, Message: &m}})
+}
+
+// mustAttachments lists a message's files, none when that fails.
+func mustAttachments(ctx context.Context, st *storage.Store, msgRow int64) []storage.Attachment {
+	atts, _ := st.Attachments(ctx, msgRow)
+	return atts
 }

@@ -57,6 +57,7 @@ type chatPane struct {
 	measure  *widget.RichText
 	composer *composer
 	subject  *widget.Entry // where the network has subject lines (e-mail)
+	files    *outFiles     // files to send, where the network can
 	send     *widget.Button
 	offline  *widget.Label
 }
@@ -90,6 +91,7 @@ func newChatPane(v *view) *chatPane {
 	p.subject = widget.NewEntry()
 	p.subject.SetPlaceHolder("Subject (optional)")
 	p.subject.Hide()
+	p.files = newOutFiles(p)
 	p.send = widget.NewButtonWithIcon("", theme.MailSendIcon(), func() { p.submit() })
 	p.send.Importance = widget.HighImportance
 	p.offline = widget.NewLabel("")
@@ -98,7 +100,8 @@ func newChatPane(v *view) *chatPane {
 	p.offline.Hide()
 	bottom := container.NewVBox(widget.NewSeparator(), p.offline,
 		container.New(layout.NewCustomPaddedLayout(4, 8, 10, 10),
-			container.NewBorder(p.subject, nil, nil, container.NewVBox(layout.NewSpacer(), p.send), p.composer)))
+			container.NewBorder(container.NewVBox(p.subject, p.files.box), nil, nil,
+				container.NewVBox(layout.NewSpacer(), container.NewHBox(p.files.attach, p.send)), p.composer)))
 
 	listBox := container.New(&widthWatch{onWidth: p.setWidth}, p.list)
 	p.convView = container.NewBorder(container.NewVBox(header, p.request.root), bottom, nil, nil, listBox)
@@ -176,6 +179,7 @@ func (p *chatPane) openRowAt(row, msgRow int64) {
 		p.noMore, p.loading = false, false
 		p.server = serverHistory{}
 		p.subject.SetText("") // a subject belongs to the conversation it was typed for
+		p.files.take()        // and so do files
 		p.list.Refresh()
 	}
 	p.highlight = msgRow
@@ -472,6 +476,7 @@ func (p *chatPane) accountsChanged() {
 	} else {
 		p.subject.Hide()
 	}
+	p.files.show(p.v.hasCapability(p.conv.Account, "send-files"))
 	p.refreshPendingFiles()
 	st, ok := p.v.accountStatus(p.conv.Account)
 	reason := ""

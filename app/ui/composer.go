@@ -73,10 +73,10 @@ func (c *composer) TypedShortcut(s fyne.Shortcut) {
 // through the outbox; on failure both are put back.
 func (p *chatPane) submit() {
 	text := strings.TrimRight(p.composer.Text, "\n ")
-	if p.open == 0 || strings.TrimSpace(text) == "" || p.composer.Disabled() {
+	if p.open == 0 || (strings.TrimSpace(text) == "" && len(p.files.paths) == 0) || p.composer.Disabled() {
 		return
 	}
-	req := core.SendRequest{ConvRow: p.open, Text: text}
+	req := core.SendRequest{ConvRow: p.open, Text: text, Files: p.files.take()}
 	if rest, ok := strings.CutPrefix(text, "/me "); ok {
 		req.Text, req.Action = rest, true
 	}
@@ -97,6 +97,7 @@ func (p *chatPane) submit() {
 				if p.subject.Text == "" {
 					p.subject.SetText(subject)
 				}
+				p.files.restore(req.Files)
 				p.v.showError("Send", err)
 				return
 			}

@@ -37,6 +37,8 @@ type fakeNet struct {
 	gates map[string]chan struct{}
 	// unsubs are the handles unsubscribed on the network.
 	unsubs []string
+	// sentFiles are name=content of the files sent.
+	sentFiles []string
 	// history is each conversation's archive on the network, oldest first.
 	history map[string][]connectors.Message
 }
@@ -147,9 +149,26 @@ func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connect
 	return ctx.Err()
 }
 
+// MaxFileBytes makes the fake network a FileSender.
+func (f *fakeConn) MaxFileBytes() int64 { return 1 << 20 }
+
 func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
+	var files []string
+	for _, of := range msg.Files {
+		rc, err := of.Open()
+		if err != nil {
+			return "", err
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return "", err
+		}
+		files = append(files, of.Name+"="+string(b))
+	}
 	fakes.mu.Lock()
 	defer fakes.mu.Unlock()
+	fakes.sentFiles = append(fakes.sentFiles, files...)
 	if fakes.fail[msg.Text] {
 		return "", errors.New("the server said no")
 	}
@@ -227,7 +246,7 @@ func newHarness(t *testing.T, accounts ...string) *harness {
 	// What the fake network was sent belongs to one test (tests run one at
 	// a time; -count=N repeats them in one process).
 	fakes.mu.Lock()
-	fakes.sent, fakes.unsubs = nil, nil
+	fakes.sent, fakes.unsubs, fakes.sentFiles = nil, nil, nil
 	fakes.mu.Unlock()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newAppTheme(themeLight))

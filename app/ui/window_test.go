@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -587,4 +589,60 @@ func TestSubjectFieldWhereTheNetworkHasSubjects(t *testing.T) {
 	}
 	h.tapConversation("zoe")
 	h.waitFor("no subject field on a chat network", func() bool { return !p.subject.Visible() })
+}
+
+// TestFilesSentFromTheComposer: a file put on the composer's list goes out
+// with the message, shows under it in the conversation, and leaves the
+// list; a network that cannot send files offers no paperclip.
+func TestFilesSentFromTheComposer(t *testing.T) {
+	h := newHarness(t, "Work")
+	if err := h.core.AddAccount(h.ctx, core.AccountSpec{Name: "Plain", Network: "uitestplain",
+		Settings: map[string]string{"server": "chat.test:6697", "nick": "me"}}); err != nil {
+		t.Fatal(err)
+	}
+	work, plain := fakes.conn(t, h, "Work"), fakes.conn(t, h, "Plain")
+	work.push(inbound("Work", "dana", "dana", "Could you send the quote?", false))
+	plain.push(inbound("Plain", "zoe", "zoe", "hi", false))
+	h.waitFor("both conversations", func() bool {
+		_, a := h.convByTitle("dana")
+		_, b := h.convByTitle("zoe")
+		return a && b
+	})
+	path := filepath.Join(t.TempDir(), "quote-2291.pdf")
+	if err := os.WriteFile(path, []byte("%PDF-1.4 the quote"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := h.v.chat
+	h.tapConversation("dana")
+	h.waitFor("the paperclip", func() bool { return p.files.attach.Visible() })
+	p.files.add(path)
+	if !p.files.box.Visible() || len(p.files.box.Objects) != 1 {
+		t.Fatal("the chosen file is not shown above the composer")
+	}
+	p.composer.SetText("Here it is.")
+	p.submit()
+	h.waitFor("the file at the network", func() bool {
+		fakes.mu.Lock()
+		defer fakes.mu.Unlock()
+		return slices.Contains(fakes.sentFiles, "quote-2291.pdf=%PDF-1.4 the quote")
+	})
+	if p.files.box.Visible() || len(p.files.paths) != 0 {
+		t.Fatal("the file stayed on the list after sending")
+	}
+	var sent storage.Message
+	h.waitFor("the sent message", func() bool {
+		for _, m := range p.msgs {
+			if m.Text == "Here it is." && m.SendState == storage.SendSent {
+				sent = m
+				return true
+			}
+		}
+		return false
+	})
+	atts, err := h.core.Attachments(h.ctx, sent.Row)
+	if err != nil || len(atts) != 1 || atts[0].Name != "quote-2291.pdf" || atts[0].State != storage.AttachSaved {
+		t.Fatalf("the sent message's files: %+v, %v", atts, err)
+	}
+	h.tapConversation("zoe")
+	h.waitFor("no paperclip where the network cannot send files", func() bool { return !p.files.attach.Visible() })
 }

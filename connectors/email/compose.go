@@ -2,10 +2,13 @@ package email
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"mime"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +16,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"switchboard/connectors"
 )
 
 // outMail is a mail we send. build refuses any header value with a line
@@ -26,6 +31,7 @@ type outMail struct {
 	inReplyTo  string
 	references []string
 	date       time.Time
+	files      []connectors.OutFile
 	// automatic marks a mail the user did not write themselves (an RFC
 	// 2369 unsubscribe request): RFC 3834 Auto-Submitted: auto-generated,
 	// so the list's robots do not answer it, and our sync keeps it out of
@@ -79,25 +85,97 @@ func (m outMail) build() ([]byte, error) {
 		h.SetMsgIDList("References", m.references)
 	}
 	h.Set("MIME-Version", "1.0")
-	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-	h.Set("Content-Transfer-Encoding", "quoted-printable")
 	h.Set("User-Agent", "Switchboard")
 	if m.automatic {
 		h.Set("Auto-Submitted", "auto-generated")
 	}
+	if len(m.files) > 0 {
+		return m.buildWithFiles(h)
+	}
+	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, h.Header)
 	if err != nil {
 		return nil, fmt.Errorf("email: write header: %w", err)
 	}
-	body := strings.ReplaceAll(strings.ReplaceAll(m.text, "\r\n", "\n"), "\n", "\r\n")
-	if _, err := w.Write([]byte(body)); err != nil {
+	if _, err := w.Write([]byte(crlfText(m.text))); err != nil {
 		return nil, fmt.Errorf("email: write body: %w", err)
 	}
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("email: write body: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func crlfText(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
+
+// buildWithFiles renders a multipart/mixed mail: the text, then each file
+// base64-encoded with its name (RFC 2231 when not ASCII). A name or type
+// with a line break is refused as header injection.
+func (m outMail) buildWithFiles(h mail.Header) ([]byte, error) {
+	for _, f := range m.files {
+		if hasControl(f.Name) || hasControl(f.Type) {
+			return nil, fmt.Errorf("email: file name or type of %q: %w", f.Name, ErrHeaderInjection)
+		}
+	}
+	var buf bytes.Buffer
+	mw, err := mail.CreateWriter(&buf, h)
+	if err != nil {
+		return nil, fmt.Errorf("email: write header: %w", err)
+	}
+	var th mail.InlineHeader
+	th.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
+	th.Set("Content-Transfer-Encoding", "quoted-printable")
+	tw, err := mw.CreateSingleInline(th)
+	if err != nil {
+		return nil, fmt.Errorf("email: write text part: %w", err)
+	}
+	if _, err := tw.Write([]byte(crlfText(m.text))); err != nil {
+		return nil, fmt.Errorf("email: write text part: %w", err)
+	}
+	if err := tw.Close(); err != nil {
+		return nil, fmt.Errorf("email: write text part: %w", err)
+	}
+	for _, f := range m.files {
+		if err := writeFilePart(mw, f); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, fmt.Errorf("email: finish the mail: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writeFilePart(mw *mail.Writer, f connectors.OutFile) error {
+	kind := "application/octet-stream"
+	if t, params, err := mime.ParseMediaType(f.Type); err == nil && strings.Contains(t, "/") {
+		kind = mime.FormatMediaType(t, params)
+	}
+	var ah mail.AttachmentHeader
+	ah.Set("Content-Type", kind)
+	ah.SetFilename(cmp.Or(f.Name, "file"))
+	ah.Set("Content-Transfer-Encoding", "base64")
+	aw, err := mw.CreateAttachment(ah)
+	if err != nil {
+		return fmt.Errorf("email: file %s: %w", f.Name, err)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("email: file %s: %w", f.Name, err)
+	}
+	_, err = io.Copy(aw, rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("email: file %s: %w", f.Name, err)
+	}
+	if err := aw.Close(); err != nil {
+		return fmt.Errorf("email: file %s: %w", f.Name, err)
+	}
+	return nil
 }
 
 func domainOf(addr string) string {

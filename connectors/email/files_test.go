@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,5 +97,58 @@ func TestAttachmentsAreListedWithTheMailAndFetchedByteForByte(t *testing.T) {
 	got, err = fetchAll(t, r2.c, "files-1@localhost")
 	if err != nil || len(got) != 2 || !bytes.Equal(got[1].data, bin) {
 		t.Fatalf("after restart: %d files, %v", len(got), err)
+	}
+}
+
+// TestFilesAreSentAsAttachmentsAndReadBackByteForByte: a mail with files
+// goes out as multipart/mixed; its copy in Sent yields the very bytes and
+// names (one not ASCII) through FetchAttachments; a name with a line break
+// is refused.
+func TestFilesAreSentAsAttachmentsAndReadBackByteForByte(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	binary := make([]byte, 300_000)
+	for i := range binary {
+		binary[i] = byte(i * 7)
+	}
+	files := map[string][]byte{"quote 2291.pdf": binary, "Angebot für Dana.txt": []byte("Zwei Sitze mehr.\r\n")}
+	out := connectors.Outgoing{LocalID: "f1", Conversation: connectors.ConversationRef{ID: "bob@localhost"}, Text: "The quote, as promised."}
+	for _, name := range []string{"quote 2291.pdf", "Angebot für Dana.txt"} {
+		data := files[name]
+		out.Files = append(out.Files, connectors.OutFile{Name: name, Type: mime.TypeByExtension(filepath.Ext(name)), Size: int64(len(data)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+	}
+	id, err := r.c.Send(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := srv.Submissions()
+	if len(subs) != 1 || !strings.Contains(string(subs[0].Data), "multipart/mixed") || !strings.Contains(string(subs[0].Data), "The quote, as promised.") {
+		t.Fatalf("submitted:\n%.600s", subs[0].Data)
+	}
+	got := map[string][]byte{}
+	err = r.c.FetchAttachments(context.Background(), id, func(_ int, a connectors.Attachment, rd io.Reader) error {
+		b, err := io.ReadAll(rd)
+		got[a.Name] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range files {
+		if !bytes.Equal(got[name], want) {
+			t.Errorf("%s: read back %d bytes, want %d identical", name, len(got[name]), len(want))
+		}
+	}
+	bad := out
+	bad.LocalID = "f2"
+	bad.Files = []connectors.OutFile{{Name: "x.txt\r\nBcc: victim@localhost", Type: "text/plain", Size: 1,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }}}
+	if _, err := r.c.Send(context.Background(), bad); !errors.Is(err, ErrHeaderInjection) {
+		t.Fatalf("a file name with CRLF: err = %v", err)
+	}
+	if n := len(srv.Submissions()); n != 1 {
+		t.Fatalf("%d mails submitted", n)
 	}
 }

@@ -40,7 +40,7 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	if msg.Action {
 		text = "* " + text
 	}
-	m := outMail{from: s.cfg.user, to: to, text: text, date: time.Now()}
+	m := outMail{from: s.cfg.user, to: to, text: text, date: time.Now(), files: msg.Files}
 	m.messageID = newMessageID(msg.LocalID, s.cfg.user, msg.Conversation.ID, msg.Text)
 	s.threadFor(&m, msg)
 	if subj := strings.TrimSpace(msg.Subject); subj != "" {
@@ -72,7 +72,17 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	return m.messageID, nil
 }
 
-var _ connectors.Subjecter = (*Connector)(nil)
+var (
+	_ connectors.Subjecter  = (*Connector)(nil)
+	_ connectors.FileSender = (*Connector)(nil)
+)
+
+// maxMailFiles is what one mail's files may add up to: 25 MB is what the
+// common providers accept (base64 makes the mail a third larger).
+const maxMailFiles = 25 << 20
+
+// MaxFileBytes is the most a mail's files may add up to.
+func (c *Connector) MaxFileBytes() int64 { return maxMailFiles }
 
 // Subjects marks e-mail as a network with subject lines: Send uses
 // Outgoing.Subject when given, else the thread's "Re: …" or the first line.
