@@ -20,11 +20,13 @@ const positionVersion = 1
 // restarts (connectors.SyncState), as JSON:
 //
 //	{"v":1,"server":"imap.example.org:993","login":"alice@example.org",
-//	 "folders":{"INBOX":{"validity":1700000000,"last":4711,"newest":1763790000},"Sent":{…}}}
+//	 "folders":{"INBOX":{"validity":1700000000,"last":4711,"newest":1763790000,"modseq":9120},"Sent":{…}}}
 //
 // Per folder it is the UIDVALIDITY, the highest UID whose mail was
 // emitted (or, after a window sync, deliberately left behind) and the
-// newest mail's time (for the resync after a UIDVALIDITY change). Server and
+// newest mail's time (for the resync after a UIDVALIDITY change); for INBOX
+// on a CONDSTORE server also the HIGHESTMODSEQ up to which flag changes
+// were looked at (mail read elsewhere meanwhile is reported). Server and
 // login say whose folders these are: a position of another server or
 // login is ignored.
 type syncPosition struct {
@@ -38,6 +40,7 @@ type folderPosition struct {
 	Validity uint32 `json:"validity"`
 	Last     uint32 `json:"last"`
 	Newest   int64  `json:"newest,omitempty"` // Unix seconds of the newest mail's time, for a resync after a UIDVALIDITY change
+	ModSeq   uint64 `json:"modseq,omitempty"` // HIGHESTMODSEQ when flag changes were last looked at (CONDSTORE)
 }
 
 // decodePosition parses a stored position. Its errors never quote the
@@ -83,7 +86,7 @@ func (c *Connector) seedPosition(cfg config, state string) {
 	for name, f := range p.Folders {
 		k := c.stateKey(cfg, name)
 		if _, known := c.folders[k]; !known {
-			st := folderState{uidValidity: f.Validity, lastUID: imap.UID(f.Last), restored: true}
+			st := folderState{uidValidity: f.Validity, lastUID: imap.UID(f.Last), restored: true, modSeq: f.ModSeq}
 			if f.Newest > 0 {
 				st.newest = time.Unix(f.Newest, 0).UTC()
 			}
@@ -103,7 +106,7 @@ func (c *Connector) position(cfg config) (string, bool) {
 	p := syncPosition{V: positionVersion, Server: cfg.imap.addr, Login: cfg.login, Folders: map[string]folderPosition{}}
 	for k, st := range c.folders {
 		if k.server == cfg.imap.addr && k.login == cfg.login {
-			fp := folderPosition{Validity: st.uidValidity, Last: uint32(st.lastUID)}
+			fp := folderPosition{Validity: st.uidValidity, Last: uint32(st.lastUID), ModSeq: st.modSeq}
 			if !st.newest.IsZero() {
 				fp.Newest = st.newest.Unix()
 			}

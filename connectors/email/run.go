@@ -27,6 +27,10 @@ type folderState struct {
 	// emitted from the folder: after a UIDVALIDITY change, when the old
 	// UIDs mean nothing, mail dated since then is fetched again.
 	newest time.Time
+	// modSeq is the folder's HIGHESTMODSEQ when flag changes were last
+	// looked at (CONDSTORE; 0: not yet): mail flagged \Seen since then by
+	// another client — also while the app was closed — is reported read.
+	modSeq uint64
 }
 
 // folderKey names a folder of one account on one server.
@@ -88,6 +92,9 @@ type session struct {
 	// flags one \Seen, it is reported as ReadElsewhere.
 	unread         map[imap.UID]string
 	unreadValidity uint32
+	seenHere       map[imap.UID]bool // INBOX mail reported read, or marked read by us, in this Run
+	noModSeq       bool              // CONDSTORE unusable on this server: flag changes only for unread
+
 	flags          chan struct{} // a flag changed on the server (unsolicited FETCH)
 }
 
@@ -104,6 +111,7 @@ func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session
 		wake:     make(chan struct{}, 1),
 		flags:    make(chan struct{}, 1),
 		unread:   map[imap.UID]string{},
+		seenHere: map[imap.UID]bool{},
 		threads:  map[string]threadInfo{},
 		where:    map[string]location{},
 		unsub:    map[string]unsubInfo{},
@@ -280,12 +288,19 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 	}
 	poll := time.NewTicker(interval)
 	defer poll.Stop()
+	first := true
 	for {
 		if err := s.ensureSelected(ctx, c, "INBOX"); err != nil {
 			return err
 		}
 		if err := s.fetchNew(ctx, c, "INBOX"); err != nil {
 			return err
+		}
+		if first { // what was read elsewhere while we were away
+			first = false
+			if err := s.reportSeenSince(ctx, c); err != nil {
+				return err
+			}
 		}
 		var idle *imapclient.IdleCommand
 		if canIdle {
@@ -339,6 +354,9 @@ func (s *session) loop(ctx context.Context, c *imapclient.Client) error {
 		// other clients' flag changes.
 		if flagsDue || pollDue {
 			if err := s.reportReadElsewhere(ctx, c); err != nil {
+				return err
+			}
+			if err := s.reportSeenSince(ctx, c); err != nil {
 				return err
 			}
 		}

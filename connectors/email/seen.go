@@ -95,6 +95,7 @@ func (c *Connector) MarkRead(ctx context.Context, conv connectors.ConversationRe
 		if s.unreadValidity == sel.UIDValidity {
 			for _, u := range mine {
 				delete(s.unread, u) // read here, not elsewhere
+				s.seenHere[u] = true
 			}
 		}
 		s.mu.Unlock()
@@ -141,9 +142,107 @@ func (s *session) reportReadElsewhere(ctx context.Context, c *imapclient.Client)
 		s.mu.Lock()
 		remoteID, ok := s.unread[u]
 		delete(s.unread, u)
+		s.seenHere[u] = true
 		s.mu.Unlock()
 		if ok && !emit(ctx, s.sink, connectors.ReadElsewhere{Account: s.cfg.account, RemoteID: remoteID}) {
 			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+var messageIDField = &imap.FetchOptions{
+	UID: true,
+	BodySection: []*imap.FetchItemBodySection{{
+		Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: []string{"Message-ID"},
+	}},
+}
+
+// reportSeenSince uses CONDSTORE (RFC 7162) to find INBOX mail flagged
+// \Seen since the last look — by another client, also while Switchboard
+// was closed — and reports it as ReadElsewhere; the HIGHESTMODSEQ it
+// looked at goes into the sync position. Mail above the synced UIDs is
+// left to the sync (it comes with its flags). A server where this does not
+// work is left alone for the Run: it is an improvement, never a failure.
+func (s *session) reportSeenSince(ctx context.Context, c *imapclient.Client) error {
+	if s.noModSeq || !c.Caps().Has(imap.CapCondStore) {
+		return nil
+	}
+	st, ok := s.conn.folderState(s.cfg, "INBOX")
+	if !ok {
+		return nil
+	}
+	status, err := c.Status("INBOX", &imap.StatusOptions{UIDValidity: true, HighestModSeq: true}).Wait()
+	if err != nil || status.HighestModSeq == 0 {
+		s.noModSeq = true
+		s.conn.log.Info("email: no CONDSTORE flag changes from this server", "account", s.cfg.account, "err", err)
+		return nil
+	}
+	if status.UIDValidity != st.uidValidity || status.HighestModSeq == st.modSeq {
+		return nil // a changed INBOX is resynced with its flags; or nothing changed
+	}
+	if st.modSeq != 0 && st.lastUID > 0 {
+		if err := s.ensureSelected(ctx, c, "INBOX"); err != nil {
+			return err
+		}
+		crit := &imap.SearchCriteria{
+			UID:    []imap.UIDSet{{imap.UIDRange{Start: 1, Stop: st.lastUID}}},
+			Flag:   []imap.Flag{imap.FlagSeen},
+			ModSeq: &imap.SearchCriteriaModSeq{ModSeq: st.modSeq + 1},
+		}
+		data, err := c.UIDSearch(crit, nil).Wait()
+		if err != nil {
+			s.noModSeq = true
+			s.conn.log.Info("email: no CONDSTORE flag changes from this server", "account", s.cfg.account, "err", err)
+			return nil
+		}
+		var uids []imap.UID
+		s.mu.Lock()
+		for _, u := range data.AllUIDs() {
+			if !s.seenHere[u] {
+				uids = append(uids, u)
+			}
+		}
+		s.mu.Unlock()
+		slices.Sort(uids)
+		uids = uids[max(len(uids)-markScan, 0):]
+		if err := s.reportByMessageID(ctx, c, uids); err != nil {
+			return err
+		}
+	}
+	st, _ = s.conn.folderState(s.cfg, "INBOX")
+	st.modSeq = status.HighestModSeq
+	s.conn.setFolderState(s.cfg, "INBOX", st)
+	if !s.emitPosition(ctx) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// reportByMessageID reports INBOX mails read elsewhere, named by their
+// Message-ID (a mail without one is not reported: its remote ID is a hash
+// of headers not read here).
+func (s *session) reportByMessageID(ctx context.Context, c *imapclient.Client, uids []imap.UID) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	msgs, err := c.Fetch(imap.UIDSetNum(uids...), messageIDField).Collect()
+	if err != nil {
+		return fmt.Errorf("email: read which mail was read elsewhere: %w", err)
+	}
+	for _, m := range msgs {
+		for _, sec := range m.BodySection {
+			pm := parseMail(bytes.NewReader(sec.Bytes))
+			if pm.MessageID == "" {
+				continue
+			}
+			s.mu.Lock()
+			delete(s.unread, m.UID)
+			s.seenHere[m.UID] = true
+			s.mu.Unlock()
+			if !emit(ctx, s.sink, connectors.ReadElsewhere{Account: s.cfg.account, RemoteID: pm.MessageID}) {
+				return ctx.Err()
+			}
 		}
 	}
 	return nil

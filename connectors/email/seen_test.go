@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -124,5 +125,42 @@ func setSeen(t *testing.T, c *imapclient.Client, messageID string) {
 	}
 	if err := c.Store(imap.UIDSetNum(data.AllUIDs()...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMailReadWhileClosedTurnsReadAfterRestart: CONDSTORE — the sync
+// position keeps INBOX's HIGHESTMODSEQ; mail read on the phone while
+// Switchboard was closed is reported read by the next process, and only it.
+func TestMailReadWhileClosedTurnsReadAfterRestart(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c1@example.org", "One."))
+	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c2@example.org", "Two."))
+	acct := account(srv, alice, false)
+	r1 := run(t, New(), acct, alice.Password)
+	r1.online(t)
+	pos := r1.next(t, "a sync position with INBOX's HIGHESTMODSEQ", func(ev connectors.Event) bool {
+		ss, ok := ev.(connectors.SyncState)
+		return ok && strings.Contains(ss.State, `"modseq"`)
+	}, nil).(connectors.SyncState)
+	r1.stop(t) // the app is closed
+
+	setSeen(t, otherClient(t, srv), "c1@example.org")
+
+	acct.SyncState = pos.State
+	r2 := run(t, New(), acct, alice.Password) // a new process
+	isRead := func(ev connectors.Event) bool { _, ok := ev.(connectors.ReadElsewhere); return ok }
+	var skipped []connectors.Event
+	if re := r2.next(t, "c1 read while closed", isRead, &skipped).(connectors.ReadElsewhere); re.RemoteID != "c1@example.org" {
+		t.Fatalf("read elsewhere = %+v, want c1", re)
+	}
+	deliver(t, srv, alice.Name, mailText("Carol <carol@example.org>", alice.Name, "plans", "c3@example.org", "Three."))
+	r2.next(t, "new mail", func(ev connectors.Event) bool {
+		m, ok := ev.(connectors.MessageReceived)
+		return ok && m.Message.RemoteID == "c3@example.org"
+	}, &skipped)
+	for _, ev := range skipped {
+		if isRead(ev) {
+			t.Fatalf("also reported %+v", ev)
+		}
 	}
 }

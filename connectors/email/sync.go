@@ -301,6 +301,11 @@ func (s *session) deliver(ctx context.Context, loc location, date time.Time, pm 
 	if msg.Direction == connectors.Inbound && !seen && loc.folder == "INBOX" {
 		s.noteUnread(loc, msg.RemoteID)
 	}
+	if msg.Direction == connectors.Inbound && seen && loc.folder == "INBOX" {
+		s.mu.Lock()
+		s.seenHere[loc.uid] = true // archived as read already
+		s.mu.Unlock()
+	}
 	if msg.Direction == connectors.Outbound && isAutomated(pm) {
 		return msg.Time, true
 	}
