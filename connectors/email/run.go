@@ -94,8 +94,7 @@ type session struct {
 	unreadValidity uint32
 	seenHere       map[imap.UID]bool // INBOX mail reported read, or marked read by us, in this Run
 	noModSeq       bool              // CONDSTORE unusable on this server: flag changes only for unread
-
-	flags chan struct{} // a flag changed on the server (unsolicited FETCH)
+	flags          chan struct{}     // a flag changed on the server (unsolicited FETCH)
 }
 
 func newSession(c *Connector, cfg config, sink chan<- connectors.Event) *session {
