@@ -16,11 +16,7 @@ import (
 // brandEnv is a connected account where "AcmeDeals" is a known brand
 // (the network flags it as a bot, as IRC's +B does).
 func brandEnv(t *testing.T) (*env, *fakeNet) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	n.deliver(t, connectors.ContactUpdated{Account: "work", Contact: connectors.Contact{Handle: "AcmeDeals", Kind: connectors.KindBot, Evidence: []string{"irc: user mode +B"}}})
 	eventually(t, "the brand's contact record", func() bool {
 		_, err := e.core.store.Contact(bg, "work", "AcmeDeals")

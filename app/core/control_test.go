@@ -10,11 +10,7 @@ import (
 )
 
 func TestSecondProcessUsesTheRunningCoreOverTheControlSocket(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	n.deliver(t, msg("work", "bob", "bob", "ping from bob", "s1", e.clk.Now()))
 	e.waitText(storage.FilterAll, "ping from bob")
 

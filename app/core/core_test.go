@@ -28,11 +28,7 @@ func (e *env) convs(f storage.Filter) []storage.Conversation {
 }
 
 func TestInboundMessageAppearsUnreadAndMarkReadClearsIt(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	n.deliver(t, msg("work", "bob", "bob", "hello there", "m1", e.clk.Now()))
 	eventually(t, "the message in the inbox", func() bool { return len(e.convs(storage.FilterUnread)) == 1 })
 	cv := e.convs(storage.FilterAll)[0]
@@ -57,11 +53,7 @@ func TestInboundMessageAppearsUnreadAndMarkReadClearsIt(t *testing.T) {
 }
 
 func TestSameRemoteIDTwiceIsStoredOnce(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	for i := 0; i < 3; i++ {
 		n.deliver(t, msg("work", "bob", "bob", "only once", "dup-1", e.clk.Now()))
 	}
@@ -150,11 +142,7 @@ func TestMessageReadElsewhereIsArchivedReadAndSilent(t *testing.T) {
 // message elsewhere; the conversation's unread count drops up to it, and
 // nothing is sent back to the network.
 func TestReadOnAnotherDeviceClearsUnread(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	n.deliver(t, msg("work", "carol", "carol", "one", "r1", e.clk.Now()))
 	n.deliver(t, msg("work", "carol", "carol", "two", "r2", e.clk.Now().Add(time.Second)))
 	unread := func() int {
@@ -183,11 +171,7 @@ func TestReadOnAnotherDeviceClearsUnread(t *testing.T) {
 // skips what is archived, stores the rest as read, says when there is
 // nothing older, and then stops asking.
 func TestOlderMessagesComeFromTheNetworksHistory(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	start := e.clk.Now().Add(-200 * time.Minute)
 	var all []connectors.Message
 	for i := range 120 {
@@ -419,11 +403,7 @@ func TestAccountFormIsValidatedAgainstTheNetwork(t *testing.T) {
 }
 
 func TestSyncPositionIsKeptAcrossRestartsAfterItsMessages(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	n.deliver(t, msg("work", "bob", "bob", "covered by the position", "p1", e.clk.Now()))
 	n.deliver(t, connectors.SyncState{Account: "work", State: "archive@p1"})
 	eventually(t, "the position stored", func() bool {
@@ -446,11 +426,7 @@ func TestSyncPositionIsKeptAcrossRestartsAfterItsMessages(t *testing.T) {
 // network that cannot send files, a missing file and one over the limit
 // are refused before anything is queued.
 func TestFilesGoThroughTheOutboxSealed(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	e.start()
-	n.waitOnline(t)
+	e, n := onlineEnv(t)
 	dir := t.TempDir()
 	quote := filepath.Join(dir, "quote.pdf")
 	notes := filepath.Join(dir, "notes")

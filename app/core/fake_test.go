@@ -230,6 +230,18 @@ func (f *fakeConn) FetchAttachments(ctx context.Context, remoteID string, save f
 	return nil
 }
 
+// onlineEnv is a started core with one account, "work", on its own fake
+// network, connected.
+func onlineEnv(t *testing.T) (*env, *fakeNet) {
+	t.Helper()
+	e := newEnv(t)
+	n, id := newFakeNet(t)
+	e.addAccount("work", id)
+	e.start()
+	n.waitOnline(t)
+	return e, n
+}
+
 // waitOnline waits until the fake net has a connected Run.
 func (n *fakeNet) waitOnline(t *testing.T) {
 	t.Helper()
