@@ -114,13 +114,9 @@ func notifyFlags(t *testing.T, updates <-chan []Update, n int) map[string]bool {
 // reports as already read (IMAP \Seen) neither notifies nor counts as
 // unread; an unread one beside it does both.
 func TestMessageReadElsewhereIsArchivedReadAndSilent(t *testing.T) {
-	e := newEnv(t)
-	n, id := newFakeNet(t)
-	e.addAccount("work", id)
-	updates, cancel := e.core.Subscribe()
+	e, n := onlineEnv(t)
+	updates, cancel := e.core.Subscribe() // before anything is delivered
 	defer cancel()
-	e.start()
-	n.waitOnline(t)
 	read := msg("work", "carol", "carol", "read on my phone", "s1", e.clk.Now())
 	read.Message.Seen = true
 	n.deliver(t, read)
