@@ -2,6 +2,9 @@
 # Runs the whole test suite the way CI does: go vet, then go test -race
 # inside a private D-Bus session with an unlocked gnome-keyring (the real
 # OS keyring the archive keys live in), with a throwaway HOME.
+#   scripts/test.sh                 everything (what `make test` runs)
+#   scripts/test.sh ./app/core/...  only these packages (gofmt still checks all)
+# GOTESTFLAGS adds flags to go test, e.g. GOTESTFLAGS='-run Draft -count=3'.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,12 +12,14 @@ for bin in dbus-run-session gnome-keyring-daemon; do
   command -v "$bin" >/dev/null 2>&1 || { echo "test: $bin is missing (apt-get install dbus gnome-keyring)" >&2; exit 1; }
 done
 
+pkgs="${*:-./...}"
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 
 echo "== go vet"
-go vet ./...
+go vet $pkgs
 
 echo "== go test -race"
 # The tests get a throwaway HOME (keyring, Fyne preferences); keep Go's
@@ -25,5 +30,5 @@ trap 'rm -rf "$SWITCHBOARD_TEST_HOME"' EXIT
 HOME="$SWITCHBOARD_TEST_HOME" LANG=en_US.UTF-8 dbus-run-session -- sh -c '
   eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
-  go test -race -timeout 20m -count=1 '"${GOTESTFLAGS:-}"' ./...
+  go test -race -timeout 20m -count=1 '"${GOTESTFLAGS:-}"' '"$pkgs"'
 '
