@@ -3,8 +3,6 @@ package core
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -36,34 +33,32 @@ type ctlResponse struct {
 	Error  string          `json:"error,omitempty"`
 }
 
-// socketPath is DIR/control.sock, or, when that path is too long for a
-// Unix socket address, a per-profile name in a private temp directory.
-func socketPath(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		abs = dir
-	}
-	p := filepath.Join(abs, "control.sock")
-	if len(p) < 100 {
-		return p
-	}
-	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(os.TempDir(), fmt.Sprintf("switchboard-%d", os.Getuid()), hex.EncodeToString(sum[:8])+".sock")
-}
+// Limits of the control socket: a request line (streams aside) and the
+// number of connections served at once.
+const (
+	maxRequestLine = 1 << 20
+	maxControlConn = 32
+)
 
 type controlServer struct {
 	ln   net.Listener
 	path string
 	api  *Core
 	log  *slog.Logger
+	uid  int // the only user whose processes are served
 	wg   sync.WaitGroup
 	once sync.Once
+	sem  chan struct{}
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
 }
 
 func listenControl(dir string, api *Core, log *slog.Logger) (*controlServer, error) {
-	path := socketPath(dir)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("control socket directory: %w", err)
+	env := osSockEnv()
+	path, err := socketPath(dir, env, true)
+	if err != nil {
+		return nil, err
 	}
 	// We hold the profile lock, so a socket file left here is stale.
 	_ = os.Remove(path)
@@ -75,7 +70,8 @@ func listenControl(dir string, api *Core, log *slog.Logger) (*controlServer, err
 		ln.Close()
 		return nil, fmt.Errorf("control socket permissions: %w", err)
 	}
-	return &controlServer{ln: ln, path: path, api: api, log: log}, nil
+	return &controlServer{ln: ln, path: path, api: api, log: log, uid: env.uid,
+		sem: make(chan struct{}, maxControlConn), conns: map[net.Conn]struct{}{}}, nil
 }
 
 func (s *controlServer) close() {
@@ -86,11 +82,13 @@ func (s *controlServer) close() {
 }
 
 // serve accepts connections until ctx ends; each is handled in its own
-// goroutine, all of which end before serve returns.
+// goroutine, all of which end (their connections closed) before serve
+// returns.
 func (s *controlServer) serve(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
 		s.close()
+		s.closeConns()
 	}()
 	defer s.wg.Wait()
 	for {
@@ -101,20 +99,104 @@ func (s *controlServer) serve(ctx context.Context) {
 			}
 			return
 		}
+		if err := checkPeer(conn, s.uid); err != nil {
+			s.log.Warn("control socket: connection refused", "err", err)
+			refuse(conn, err)
+			continue
+		}
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			refuse(conn, fmt.Errorf("the running Switchboard is busy with %d control connections; try again", maxControlConn))
+			continue
+		}
+		if !s.track(conn) {
+			<-s.sem
+			conn.Close()
+			return
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			defer conn.Close()
+			defer func() { <-s.sem }()
+			defer s.untrack(conn)
+			defer s.recoverPanic(conn)
 			s.handle(ctx, conn)
 		}()
+	}
+}
+
+// refuse answers a connection that will not be served and closes it.
+func refuse(conn net.Conn, why error) {
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	writeResponse(conn, nil, why)
+	conn.Close()
+}
+
+func (s *controlServer) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns == nil {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *controlServer) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	c.Close()
+}
+
+// closeConns ends every open connection (a client that stopped reading
+// must not hold the core's Close) and refuses new ones.
+func (s *controlServer) closeConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
+}
+
+// recoverPanic turns a panic in one request into an error answer: a
+// request must never take the process down.
+func (s *controlServer) recoverPanic(conn net.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("control socket: request failed", "panic", r)
+		writeResponse(conn, nil, fmt.Errorf("internal error: %v", r))
+	}
+}
+
+var errRequestTooLong = fmt.Errorf("control request longer than %d bytes", maxRequestLine)
+
+// readRequestLine reads one line of at most max bytes; a longer one is
+// refused before it is held in memory.
+func readRequestLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return nil, errRequestTooLong
+		}
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return line, err
 	}
 }
 
 func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 	br := bufio.NewReader(conn)
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	line, err := br.ReadBytes('\n')
+	line, err := readRequestLine(br, maxRequestLine)
 	if err != nil {
+		if errors.Is(err, errRequestTooLong) {
+			writeResponse(conn, nil, err)
+		}
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
@@ -125,12 +207,7 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 	}
 	switch req.Method {
 	case "Export":
-		// Answer first, then the stream; an error mid-stream truncates it
-		// and the client reports the short read.
-		writeResponse(conn, struct{}{}, nil)
-		if _, err := s.api.Export(ctx, conn); err != nil {
-			s.log.Error("control export", "err", err)
-		}
+		s.export(ctx, conn, req.Params)
 		return
 	case "SaveAttachment":
 		var p pRow
@@ -153,6 +230,30 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 	}
 	res, err := dispatch(ctx, s.api, req.Method, req.Params)
 	writeResponse(conn, res, err)
+}
+
+// export answers first, then streams; an error mid-stream truncates it
+// and the client reports the short read.
+func (s *controlServer) export(ctx context.Context, conn net.Conn, _ json.RawMessage) {
+	writeResponse(conn, struct{}{}, nil)
+	if _, err := s.api.Export(ctx, conn); err != nil {
+		s.log.Error("control export", "err", err)
+	}
+}
+
+// dialControl connects to a control socket and makes sure the process
+// answering runs as this user before anything is sent to it.
+func dialControl(ctx context.Context, path string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPeer(conn, os.Getuid()); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
+	}
+	return conn, nil
 }
 
 func writeResponse(w io.Writer, result any, err error) {

@@ -93,6 +93,9 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 	if err := os.MkdirAll(opt.ProfileDir, 0o700); err != nil {
 		return nil, fmt.Errorf("core: create profile directory: %w", err)
 	}
+	if err := secureProfileDir(opt.ProfileDir, os.Getuid(), opt.Logger); err != nil {
+		return nil, err
+	}
 	lk, err := lockProfile(opt.ProfileDir)
 	if err != nil {
 		return nil, err

@@ -201,7 +201,11 @@ var ErrNotRunning = errors.New("no running Switchboard holds this profile")
 
 // Dial connects to the Switchboard process holding profileDir.
 func Dial(ctx context.Context, profileDir string) (*Client, error) {
-	cl := &Client{path: socketPath(profileDir)}
+	path, err := socketPath(profileDir, osSockEnv(), false)
+	if err != nil {
+		return nil, ErrNotRunning
+	}
+	cl := &Client{path: path}
 	conn, err := cl.dial(ctx)
 	if err != nil {
 		return nil, ErrNotRunning
@@ -210,10 +214,7 @@ func Dial(ctx context.Context, profileDir string) (*Client, error) {
 	return cl, nil
 }
 
-func (cl *Client) dial(ctx context.Context) (net.Conn, error) {
-	var d net.Dialer
-	return d.DialContext(ctx, "unix", cl.path)
-}
+func (cl *Client) dial(ctx context.Context) (net.Conn, error) { return dialControl(ctx, cl.path) }
 
 func (cl *Client) call(ctx context.Context, method string, params, result any) error {
 	conn, err := cl.dial(ctx)
