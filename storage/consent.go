@@ -26,20 +26,24 @@ func (s *Store) PutConsent(ctx context.Context, c Consent) error {
 	if c.Updated.IsZero() {
 		c.Updated = time.Now()
 	}
-	err := s.write(ctx, func(t *wtx) error {
-		acct, err := t.accountID(c.Account, "", true)
-		if err != nil {
-			return err
-		}
-		tag := s.tags.handle.tagID(acct, c.Handle)
-		_, err = t.exec(`INSERT OR REPLACE INTO consent(`+sqlConsentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			acct, tag, c.State, unixNano(c.Until), unixNano(c.LastUserMsg), unixNano(c.Updated), s.sealConsent(acct, tag, c))
-		return err
-	})
+	err := s.write(ctx, func(t *wtx) error { return t.putConsent(c) })
 	if err != nil {
 		return fmt.Errorf("storage: put consent: %w", err)
 	}
 	return nil
+}
+
+// putConsent upserts a consent row inside a write transaction.
+func (t *wtx) putConsent(c Consent) error {
+	s := t.w.s
+	acct, err := t.accountID(c.Account, "", true)
+	if err != nil {
+		return err
+	}
+	tag := s.tags.handle.tagID(acct, c.Handle)
+	_, err = t.exec(`INSERT OR REPLACE INTO consent(`+sqlConsentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		acct, tag, c.State, unixNano(c.Until), unixNano(c.LastUserMsg), unixNano(c.Updated), s.sealConsent(acct, tag, c))
+	return err
 }
 
 func (s *Store) scanConsent(ctx context.Context, sc interface{ Scan(...any) error }) (Consent, error) {
@@ -139,22 +143,26 @@ func (s *Store) AppendLedger(ctx context.Context, e LedgerEntry) (LedgerEntry, e
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	err := s.write(ctx, func(t *wtx) error {
-		acct, err := t.accountID(e.Account, e.Network, true)
-		if err != nil {
-			return err
-		}
-		if e.Seq, err = t.newID("ledger"); err != nil {
-			return err
-		}
-		_, err = t.exec(`INSERT INTO ledger(seq, time, account_id, network, brand_tag, body) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.Seq, unixNano(e.Time), acct, e.Network, s.tags.handle.tagID(acct, e.Brand), s.sealLedger(e))
-		return err
-	})
+	err := s.write(ctx, func(t *wtx) error { return t.appendLedger(&e) })
 	if err != nil {
 		return e, fmt.Errorf("storage: append ledger: %w", err)
 	}
 	return e, nil
+}
+
+// appendLedger appends e inside a write transaction, setting e.Seq.
+func (t *wtx) appendLedger(e *LedgerEntry) error {
+	s := t.w.s
+	acct, err := t.accountID(e.Account, e.Network, true)
+	if err != nil {
+		return err
+	}
+	if e.Seq, err = t.newID("ledger"); err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO ledger(seq, time, account_id, network, brand_tag, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.Seq, unixNano(e.Time), acct, e.Network, s.tags.handle.tagID(acct, e.Brand), s.sealLedger(*e))
+	return err
 }
 
 // Ledger lists ledger entries oldest first ("" account or brand = all).

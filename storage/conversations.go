@@ -301,55 +301,64 @@ func (s *Store) ConversationCounts(ctx context.Context) (ConvCounts, error) {
 func (s *Store) SetHold(ctx context.Context, account, sender string, from, to Hold) (int, error) {
 	var n int
 	err := s.write(ctx, func(t *wtx) error {
-		acct, err := t.accountID(account, "", false)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT id, conv_id, body FROM messages WHERE sender_tag = ? AND hold = ?`,
-			s.tags.sender.tagID(acct, sender), int(from))
-		if err != nil {
-			return fmt.Errorf("storage: set hold: %w", err)
-		}
-		convs := map[int64]bool{}
-		var ids []int64
-		for rows.Next() {
-			var id, conv int64
-			var body []byte
-			if err := rows.Scan(&id, &conv, &body); err != nil {
-				rows.Close()
-				return fmt.Errorf("storage: set hold: %w", err)
-			}
-			b, err := s.openMsg(id, body)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			if b.sender == sender {
-				ids = append(ids, id)
-				convs[conv] = true
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("storage: set hold: %w", err)
-		}
-		for _, id := range ids {
-			if _, err := t.exec(`UPDATE messages SET hold = ? WHERE id = ?`, int(to), id); err != nil {
-				return fmt.Errorf("storage: set hold: %w", err)
-			}
-		}
-		for conv := range convs {
-			if err := t.recomputeConv(conv); err != nil {
-				return err
-			}
-		}
-		n = len(ids)
-		return nil
+		var err error
+		n, err = t.setHold(account, sender, from, to)
+		return err
 	})
 	return n, err
+}
+
+// setHold moves sender's messages from one hold state to another inside a
+// write transaction. A message's hold is bound into its sealed value, so
+// each moved message is sealed again.
+func (t *wtx) setHold(account, sender string, from, to Hold) (int, error) {
+	s := t.w.s
+	acct, err := t.accountID(account, "", false)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, conv_id, body FROM messages WHERE sender_tag = ? AND hold = ?`,
+		s.tags.sender.tagID(acct, sender), int(from))
+	if err != nil {
+		return 0, fmt.Errorf("storage: set hold: %w", err)
+	}
+	convs := map[int64]bool{}
+	var ids []int64
+	for rows.Next() {
+		var id, conv int64
+		var body []byte
+		if err := rows.Scan(&id, &conv, &body); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("storage: set hold: %w", err)
+		}
+		b, err := s.openMsg(id, body)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if b.sender == sender {
+			ids = append(ids, id)
+			convs[conv] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("storage: set hold: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := t.exec(`UPDATE messages SET hold = ? WHERE id = ?`, int(to), id); err != nil {
+			return 0, fmt.Errorf("storage: set hold: %w", err)
+		}
+	}
+	for conv := range convs {
+		if err := t.recomputeConv(conv); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // PurgeBlocked deletes the messages held from blocked senders (account ""

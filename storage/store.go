@@ -49,6 +49,11 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// failAt, set only by this package's tests, is called between the
+	// steps of multi-step writes (ApplyConsent); an error it returns
+	// aborts the transaction there.
+	failAt func(step string) error
 }
 
 // tagKeys are the blind-index PRFs, one key per purpose.

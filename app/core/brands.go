@@ -212,21 +212,27 @@ func (p *brandPolicy) userSent(ctx context.Context, account, network, handle str
 	return p.change(ctx, account, network, handle, cur, next, policy.HowUserSent, msgID, "")
 }
 
-// change stores a consent and appends the ledger entry for it.
+// change stores a consent and appends the ledger entry for it, in one
+// archive transaction.
 func (p *brandPolicy) change(ctx context.Context, account, network, handle string, old, next policy.Consent, how, msgID, result string) error {
-	if err := p.c.store.PutConsent(ctx, toStoredConsent(account, handle, next, p.c.now())); err != nil {
+	if _, err := p.c.store.ApplyConsent(ctx, p.consentChange(account, network, handle, old, next, how, msgID, result)); err != nil {
 		return fmt.Errorf("save consent: %w", err)
-	}
-	_, err := p.c.store.AppendLedger(ctx, storage.LedgerEntry{
-		Time: p.c.now(), Account: account, Network: network, Brand: handle,
-		OldState: string(old.State), NewState: string(next.State), Scopes: scopeStrings(next.Scopes),
-		Until: next.Until, How: how, MessageID: msgID, Result: result,
-	})
-	if err != nil {
-		return fmt.Errorf("append consent ledger: %w", err)
 	}
 	p.c.bus.publish([]Update{{Kind: UpdBrands, Account: account}})
 	return nil
+}
+
+// consentChange is the archive's part of a consent change: the new state
+// and its ledger entry.
+func (p *brandPolicy) consentChange(account, network, handle string, old, next policy.Consent, how, msgID, result string) storage.ConsentChange {
+	now := p.c.now()
+	return storage.ConsentChange{
+		Consent: toStoredConsent(account, handle, next, now),
+		Ledger: &storage.LedgerEntry{
+			Time: now, Network: network, OldState: string(old.State), NewState: string(next.State),
+			Scopes: scopeStrings(next.Scopes), Until: next.Until, How: how, MessageID: msgID, Result: result,
+		},
+	}
 }
 
 func (p *brandPolicy) contactUpdated(ctx context.Context, e connectors.ContactUpdated) error {
@@ -361,39 +367,34 @@ func (c *Core) SetConsent(ctx context.Context, req ConsentRequest) error {
 		return err
 	}
 	next.LastUserMsg = cur.LastUserMsg
-	if ct, err := c.store.Contact(ctx, req.Account, req.Handle); errors.Is(err, storage.ErrNotFound) || (err == nil && ct.UserKind == "" && ct.Kind != storage.ContactBrand && ct.Kind != storage.ContactBot) {
-		// Setting consent is the user saying "this is a brand".
-		if err := c.MarkContact(ctx, req.Account, req.Handle, storage.ContactBrand, req.How); err != nil {
-			return err
-		}
+	// Setting consent is the user saying "this is a brand".
+	ct, err := c.store.Contact(ctx, req.Account, req.Handle)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("consent for %s: %w", req.Handle, err)
 	}
+	markBrand := err != nil || (ct.UserKind == "" && ct.Kind != storage.ContactBrand && ct.Kind != storage.ContactBot)
+	// The network acts first; its outcome is recorded in the ledger entry.
+	// Then the archive's part — the mark, the consent, the ledger entry and
+	// the held messages refiled — is written in one transaction.
 	result := c.networkBlock(ctx, req.Account, req.Handle, cur.State, next.State)
-	if err := c.pol.change(ctx, req.Account, a.Network, req.Handle, cur, next, req.How, req.MessageID, result); err != nil {
-		return err
+	ch := c.pol.consentChange(req.Account, a.Network, req.Handle, cur, next, req.How, req.MessageID, result)
+	ch.MarkBrand, ch.Moves = markBrand, holdMoves(next.State)
+	if _, err := c.store.ApplyConsent(ctx, ch); err != nil {
+		return fmt.Errorf("consent for %s: %w", req.Handle, err)
 	}
-	if err := c.moveHeld(ctx, req.Account, req.Handle, next.State); err != nil {
-		return err
-	}
-	c.bus.publish([]Update{{Kind: UpdConversation, Account: req.Account}})
+	c.bus.publish([]Update{{Kind: UpdBrands, Account: req.Account}, {Kind: UpdConversation, Account: req.Account}})
 	return nil
 }
 
-// moveHeld files a brand's held messages by its new consent.
-func (c *Core) moveHeld(ctx context.Context, account, handle string, st policy.State) error {
-	type move struct{ from, to storage.Hold }
-	var moves []move
+// holdMoves says how a brand's held messages are refiled by its new consent.
+func holdMoves(st policy.State) []storage.HoldMove {
 	switch st {
 	case policy.StateBlocked:
-		moves = []move{{storage.HeldRequest, storage.HeldBlocked}}
+		return []storage.HoldMove{{From: storage.HeldRequest, To: storage.HeldBlocked}}
 	case policy.StateSubscribed, policy.StateReplies:
-		moves = []move{{storage.HeldRequest, storage.Delivered}, {storage.HeldBlocked, storage.Delivered}}
+		return []storage.HoldMove{{From: storage.HeldRequest, To: storage.Delivered}, {From: storage.HeldBlocked, To: storage.Delivered}}
 	case policy.StateNone:
-		moves = []move{{storage.HeldBlocked, storage.HeldRequest}}
-	}
-	for _, m := range moves {
-		if _, err := c.store.SetHold(ctx, account, handle, m.from, m.to); err != nil {
-			return fmt.Errorf("refile messages of %s: %w", handle, err)
-		}
+		return []storage.HoldMove{{From: storage.HeldBlocked, To: storage.HeldRequest}}
 	}
 	return nil
 }
