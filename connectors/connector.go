@@ -335,16 +335,50 @@ func (e *AuthError) Error() string { return "authentication failed: " + e.Reason
 // ErrNotConnected is returned by Send when the account is not online.
 var ErrNotConnected = errors.New("not connected")
 
-// Connector is one account's live link to a network. The core creates one
-// per account with the registered constructor.
+// Connector is one account's link to a network.
+//
+// # Lifetime
+//
+// The core makes one Connector value per account with the registered
+// Factory when the account starts (the app starts, the account is added or
+// enabled) and keeps that value for the account's life: every Run and
+// every reconnect after a failure uses it. The value is replaced only when
+// the account's settings change (a new value for the new settings) and
+// dropped when the account is removed or the app stops. So:
+//
+//   - Run is called again on the same value after it returns (the core
+//     waits with backoff after a failure). Runs never overlap on one value.
+//     What the value learnt in one Run — stream-management state and
+//     unacknowledged stanzas, channels joined or left, blocks, pending
+//     copies — is the connector's to carry into the next Run; nothing of it
+//     is lost because the link dropped.
+//   - The other methods (Send and the capability methods) may be called at
+//     any time, also while no Run is active: they return ErrNotConnected
+//     when they need the link, or keep the request and apply it on the
+//     next connect where the connector documents that (IRC's Block).
+//   - What a network can do is a property of its connector type: the core
+//     reads it (Info and the optional interfaces below) once per network
+//     from a value of its own, never from an account's live link, so an
+//     account that is reconnecting still offers what its network can.
+//   - Nothing is kept across values: an app restart starts from
+//     Account.SyncState and the archive.
+//
+// The conformance suite (connectors/conformance) drives connectors through
+// this same lifetime.
 type Connector interface {
 	Info() NetworkInfo
 	// Run connects, syncs and blocks until ctx ends (returns nil or
 	// ctx.Err()) or the connection fails (returns the error; an *AuthError
 	// for refused credentials). It sends events on sink and never closes it.
-	// The core calls Run again, with backoff, after a failure.
+	// The core calls Run again on the same value, with backoff, after a
+	// failure (see Lifetime).
 	Run(ctx context.Context, acct Account, secrets Secrets, sink chan<- Event) error
-	// Send delivers one message while Run is connected; ErrNotConnected otherwise.
+	// Send delivers one message while Run is connected; ErrNotConnected
+	// otherwise, when nothing was handed to the network. It returns
+	// success only once the message is the network's (or, where the
+	// protocol gives no acknowledgement, written to it): a message reported
+	// sent is never lost with the connection. Any other error means it may
+	// or may not have arrived; the outbox then shows it failed.
 	Send(ctx context.Context, msg Outgoing) (remoteID string, err error)
 }
 
@@ -412,7 +446,8 @@ type Joiner interface {
 	Leave(ctx context.Context, conv string) error
 }
 
-// Factory makes a new, unconnected connector.
+// Factory makes a new, unconnected connector: one per account, kept for
+// the account's life (see Connector).
 type Factory func() Connector
 
 type registry struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/connectors"
@@ -16,11 +17,11 @@ import (
 func (c *Core) Networks(ctx context.Context) ([]connectors.NetworkInfo, error) {
 	var out []connectors.NetworkInfo
 	for _, n := range connectors.Networks() {
-		conn, err := connectors.New(n)
+		d, err := c.nets.get(n)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, conn.Info())
+		out = append(out, d.info)
 	}
 	return out, nil
 }
@@ -48,7 +49,9 @@ func (c *Core) Accounts(ctx context.Context) ([]AccountStatus, error) {
 			st.State, st.Reason, st.Self, st.Since = live.State, live.Reason, live.Self, live.Since
 		}
 		st.Unread = unread[a.Name]
-		st.Capabilities = capabilities(a.Network)
+		if d, err := c.nets.get(a.Network); err == nil {
+			st.Capabilities = d.caps
+		}
 		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -241,13 +244,9 @@ func (c *Core) TestAccount(ctx context.Context, spec AccountSpec, timeout time.D
 	}
 }
 
-// capabilities lists what a network's connector can do beyond the basics,
-// by the optional interfaces it implements (never by its name).
-func capabilities(network string) []string {
-	conn, err := connectors.New(network)
-	if err != nil {
-		return nil
-	}
+// capabilities lists what a connector can do beyond the basics, by the
+// optional interfaces it implements (never by its network's name).
+func capabilities(conn connectors.Connector) []string {
 	var out []string
 	for _, c := range []struct {
 		name string
@@ -269,6 +268,39 @@ func capabilities(network string) []string {
 		}
 	}
 	return out
+}
+
+// netDesc is what the core knows of a network without any account's
+// connector: its description and capabilities, read once from a probe
+// value. A connector's type answers the same for every value, so this is
+// also the answer while an account is between Runs.
+type netDesc struct {
+	info connectors.NetworkInfo
+	caps []string
+}
+
+// netCache holds one netDesc per network name, made on first use.
+type netCache struct {
+	mu sync.Mutex
+	m  map[string]netDesc
+}
+
+func (n *netCache) get(network string) (netDesc, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if d, ok := n.m[network]; ok {
+		return d, nil
+	}
+	conn, err := connectors.New(network)
+	if err != nil {
+		return netDesc{}, err
+	}
+	d := netDesc{info: conn.Info(), caps: capabilities(conn)}
+	if n.m == nil {
+		n.m = map[string]netDesc{}
+	}
+	n.m[network] = d
+	return d, nil
 }
 
 func is[T any](v any) bool {

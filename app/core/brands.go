@@ -409,16 +409,25 @@ func (c *Core) networkBlock(ctx context.Context, account, handle string, from, t
 	if ar == nil {
 		return "not connected: blocked in Switchboard only"
 	}
-	conn, _ := ar.snapshot()
+	conn, st := ar.snapshot()
 	b, ok := conn.(connectors.Blocker)
 	if !ok {
 		return "this network cannot block: blocked in Switchboard only"
 	}
 	block := to == policy.StateBlocked
-	if err := b.Block(ctx, handle, block); err != nil {
+	err := b.Block(ctx, handle, block)
+	switch {
+	case errors.Is(err, connectors.ErrNotConnected):
+		return "not connected: blocked in Switchboard only"
+	case err != nil:
 		return "network refused: " + err.Error()
-	}
-	if block {
+	case st.State != connectors.StateOnline.String():
+		// The connector keeps it and applies it when it connects (IRC).
+		if block {
+			return "to be blocked on the network when connected"
+		}
+		return "to be unblocked on the network when connected"
+	case block:
 		return "blocked on the network"
 	}
 	return "unblocked on the network"

@@ -50,6 +50,7 @@ type Core struct {
 	events chan connectors.Event // all connectors → router
 	bus    *bus
 	pol    *brandPolicy
+	nets   netCache // network descriptions and capabilities, by name
 
 	mu        sync.Mutex
 	runCtx    context.Context // set by Start; nil before

@@ -44,8 +44,10 @@ type fakeNet struct {
 	fetches   int
 	history   []connectors.Message // the network's archive, oldest first (History pages it from the newest)
 	histAsks  int
-	unsubs    []string // handles unsubscribed on the network
-	unsubErr  error    // non-nil: Unsubscribe fails with it
+	unsubs    []string          // handles unsubscribed on the network
+	unsubErr  error             // non-nil: Unsubscribe fails with it
+	values    map[*fakeConn]int // connector value → how many Runs it served
+	drop      chan struct{}     // closed by dropLink: the connected Run fails
 }
 
 var nets = struct {
@@ -55,7 +57,7 @@ var nets = struct {
 
 func newFakeNet(t *testing.T) (*fakeNet, string) {
 	t.Helper()
-	n := &fakeNet{blocked: map[string]bool{}, online: make(chan struct{})}
+	n := &fakeNet{blocked: map[string]bool{}, online: make(chan struct{}), values: map[*fakeConn]int{}, drop: make(chan struct{})}
 	id := fmt.Sprintf("%s-%p", t.Name(), n)
 	nets.Lock()
 	nets.m[id] = n
@@ -89,6 +91,7 @@ func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connect
 	}
 	n.mu.Lock()
 	n.syncSeen = append(n.syncSeen, acct.SyncState)
+	n.values[f]++
 	n.runs++
 	runs, fail, auth := n.runs, n.failRuns, n.authFail
 	n.mu.Unlock()
@@ -104,17 +107,37 @@ func (f *fakeConn) Run(ctx context.Context, acct connectors.Account, sec connect
 	n.mu.Lock()
 	n.sink, n.account = sink, acct.ID
 	close(n.online)
+	drop, mine := n.drop, n.online
 	n.mu.Unlock()
 	select {
 	case sink <- connectors.ConnectionState{Account: acct.ID, State: connectors.StateOnline, Self: "me"}:
 	case <-ctx.Done():
 	}
-	<-ctx.Done()
+	err := ctx.Err()
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-drop:
+		err = errors.New("fake: link dropped")
+	}
 	n.mu.Lock()
 	n.sink = nil
-	n.online = make(chan struct{})
+	if n.online == mine { // dropLink may have replaced it already
+		n.online = make(chan struct{})
+	}
 	n.mu.Unlock()
-	return ctx.Err()
+	return err
+}
+
+// dropLink ends the connected Run with an error; the next failRuns Runs
+// (counted from now) fail at once, so the account keeps reconnecting.
+func (n *fakeNet) dropLink(failRuns int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.failRuns = n.runs + failRuns
+	n.online = make(chan struct{}) // waitOnline now waits for the next connect
+	close(n.drop)
+	n.drop = make(chan struct{})
 }
 
 func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
@@ -151,6 +174,9 @@ func (f *fakeConn) Block(ctx context.Context, handle string, block bool) error {
 	f.mu.Lock()
 	n := f.net
 	f.mu.Unlock()
+	if n == nil {
+		return connectors.ErrNotConnected
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.blocked[handle] = block
@@ -188,6 +214,9 @@ func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, erro
 	f.mu.Lock()
 	n := f.net
 	f.mu.Unlock()
+	if n == nil {
+		return "", connectors.ErrNotConnected
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.unsubErr != nil {

@@ -13,10 +13,18 @@ import (
 )
 
 // accountRun is one connected account: its supervisor goroutine, its
-// outbox sender goroutine and its live state.
+// outbox sender goroutine, its connector value and its live state.
+//
+// conn is made once when the account starts and kept until it stops
+// (removed, its settings changed, or the core closed): every Run and
+// reconnect uses the same value, so what a connector keeps in it across
+// Runs (XMPP's unacknowledged stanzas, IRC's blocks and channels, e-mail's
+// pending Sent copies) survives a dropped connection. It is nil only when
+// the network is not registered in this build.
 type accountRun struct {
 	name    string
 	network string
+	conn    connectors.Connector // for the account's life; see above
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when its goroutines have ended
 	kick    chan struct{} // cap 1: "the outbox may have work"
@@ -24,16 +32,11 @@ type accountRun struct {
 	fetchMu sync.Mutex    // one attachment download at a time per account
 
 	mu     sync.Mutex
-	conn   connectors.Connector
 	status AccountStatus
 }
 
-func (ar *accountRun) setConn(c connectors.Connector) {
-	ar.mu.Lock()
-	ar.conn = c
-	ar.mu.Unlock()
-}
-
+// snapshot returns the account's connector (the same value whether it is
+// online or reconnecting) and its current status.
 func (ar *accountRun) snapshot() (connectors.Connector, AccountStatus) {
 	ar.mu.Lock()
 	defer ar.mu.Unlock()
@@ -65,9 +68,10 @@ func (c *Core) startAccount(a storage.Account) {
 		c.mu.Unlock()
 		return
 	}
+	conn, connErr := connectors.New(a.Network) // nil for an unknown network: supervise reports it
 	ctx, cancel := context.WithCancel(c.runCtx)
 	ar := &accountRun{
-		name: a.Name, network: a.Network, cancel: cancel,
+		name: a.Name, network: a.Network, conn: conn, cancel: cancel,
 		done: make(chan struct{}), kick: make(chan struct{}, 1), files: make(chan struct{}, 1),
 		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting.String(), Since: c.now()},
 	}
@@ -88,7 +92,7 @@ func (c *Core) startAccount(a storage.Account) {
 			defer inner.Done()
 			c.fileLoop(ctx, ar)
 		}()
-		c.supervise(ctx, ar, a)
+		c.supervise(ctx, ar, a, connErr)
 		inner.Wait()
 	}()
 }
@@ -114,27 +118,25 @@ func (c *Core) running(name string) *accountRun {
 }
 
 // supervise runs the account's connector until ctx ends, reconnecting
-// after failures with capped exponential backoff and jitter. Refused
-// credentials stop the retries until the account is changed.
-func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account) {
+// after failures with capped exponential backoff and jitter. Every Run is
+// on the same connector value (see accountRun). Refused credentials stop
+// the retries until the account is changed.
+func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account, connErr error) {
+	if connErr != nil {
+		c.emitState(ctx, ar.name, connectors.StateOffline, connErr.Error())
+		<-ctx.Done()
+		return
+	}
 	attempt := 0
 	acct := connectors.Account{ID: a.Name, Network: a.Network, Settings: a.Settings}
 	for {
-		conn, err := connectors.New(a.Network)
-		if err != nil {
-			c.emitState(ctx, ar.name, connectors.StateOffline, err.Error())
-			<-ctx.Done()
-			return
-		}
 		c.emitState(ctx, ar.name, connectors.StateConnecting, "")
 		acct.SyncState = ""
 		if b, err := c.store.Blob(ctx, a.Name, syncBlob); err == nil {
 			acct.SyncState = string(b)
 		}
-		ar.setConn(conn)
 		started := c.now()
-		err = conn.Run(ctx, acct, c.secrets.For(a.Name), c.events)
-		ar.setConn(nil)
+		err := ar.conn.Run(ctx, acct, c.secrets.For(a.Name), c.events)
 		if ctx.Err() != nil {
 			c.emitState(context.WithoutCancel(ctx), ar.name, connectors.StateOffline, "disconnected")
 			return

@@ -108,9 +108,11 @@ func (r *Recorder) Len() int {
 	return len(r.events)
 }
 
-// Client runs one connector the way the core does: Run, and after a
-// failure Run again after a short pause, until Stop. Every Run's result is
-// kept in RunErrors.
+// Client runs one connector the way the core does (connectors.Connector,
+// "Lifetime"): one value for the account's life, Run on it again after a
+// failure (after a short pause instead of the core's backoff) until Stop,
+// each Run given the account's last SyncState, and no further Run after
+// refused credentials. Every Run's result is kept in RunErrors.
 type Client struct {
 	Conn    connectors.Connector
 	Account connectors.Account
@@ -121,8 +123,9 @@ type Client struct {
 	done    chan struct{}
 	once    bool // run once, don't restart
 
-	mu      sync.Mutex
-	runErrs []error
+	mu        sync.Mutex
+	runErrs   []error
+	syncState string // the last SyncState event's State
 }
 
 // Start runs conn for acct until Stop (or the test's end), restarting Run
@@ -139,12 +142,17 @@ func RunOnce(t testing.TB, conn connectors.Connector, acct connectors.Account, s
 func start(t testing.TB, conn connectors.Connector, acct connectors.Account, secrets connectors.Secrets, once bool) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Client{Conn: conn, Account: acct, Events: NewRecorder(), secrets: secrets, cancel: cancel,
-		done: make(chan struct{}), once: once}
+		done: make(chan struct{}), once: once, syncState: acct.SyncState}
 	sink := make(chan connectors.Event, 64)
 	pumpDone := make(chan struct{})
 	go func() { // owner: c; ends when the run loop closed sink
 		defer close(pumpDone)
 		for ev := range sink {
+			if st, ok := ev.(connectors.SyncState); ok {
+				c.mu.Lock()
+				c.syncState = st.State // the core stores it and hands it to the next Run
+				c.mu.Unlock()
+			}
 			c.Events.Add(ev)
 		}
 	}()
@@ -152,12 +160,16 @@ func start(t testing.TB, conn connectors.Connector, acct connectors.Account, sec
 		defer close(c.done)
 		defer func() { close(sink); <-pumpDone }()
 		for {
+			c.mu.Lock()
+			acct.SyncState = c.syncState
+			c.mu.Unlock()
 			err := conn.Run(ctx, acct, secrets, sink)
 			c.mu.Lock()
 			c.runErrs = append(c.runErrs, err)
 			c.mu.Unlock()
-			if c.once || ctx.Err() != nil {
-				return
+			var auth *connectors.AuthError
+			if c.once || ctx.Err() != nil || errors.As(err, &auth) {
+				return // the core, too, stops until the account is changed
 			}
 			select {
 			case <-ctx.Done():

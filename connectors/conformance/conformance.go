@@ -27,6 +27,11 @@
 // Peers are second instances of the same connector, so no raw protocol
 // client is needed.
 //
+// Clients run connectors through the core's lifetime (connectors.Connector,
+// "Lifetime"): one value per account, Run again on it after a failure with
+// the last SyncState, never again after an *connectors.AuthError; a new
+// value only for an app restart (the history behaviour).
+//
 // Conventions a connector must follow to pass: Run emits ConnectionState
 // online once it can send; it returns nil or context.Canceled when its
 // context ends; refused credentials make Run return *connectors.AuthError
