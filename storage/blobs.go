@@ -165,6 +165,7 @@ func (s *Store) DeleteAccount(ctx context.Context, name string, purge bool) erro
 				return err
 			}
 		}
+		t.checkpointAfterPurge()
 		// The row stays (ledger entries name it) without its settings.
 		body, err := s.sealAccount(acct, Account{Name: name})
 		if err != nil {

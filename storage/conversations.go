@@ -386,6 +386,7 @@ func (s *Store) PurgeBlocked(ctx context.Context, account string) (int, error) {
 		if err := t.deleteMessages(ids); err != nil {
 			return err
 		}
+		t.checkpointAfterPurge()
 		for conv := range convs {
 			if err := t.recomputeConv(conv); err != nil {
 				return err

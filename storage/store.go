@@ -182,8 +182,10 @@ func (s *Store) openDB(ctx context.Context, prof *profile) error {
 		}
 		f.Close()
 	}
+	// secure_delete: deleted rows are overwritten with zeros, not left in
+	// free space of their pages or in free pages (see checkpointAfterPurge).
 	s.wdb = sql.OpenDB(newConnector(path, "journal_mode=WAL", "synchronous=NORMAL",
-		"cache_size=-65536", "temp_store=MEMORY", "foreign_keys=OFF"))
+		"cache_size=-65536", "temp_store=MEMORY", "foreign_keys=OFF", "secure_delete=ON"))
 	s.wdb.SetMaxOpenConns(1)
 	s.wdb.SetMaxIdleConns(1)
 	s.wdb.SetConnMaxLifetime(0)
@@ -286,6 +288,23 @@ func (s *Store) closeDBs() error {
 		return fmt.Errorf("storage: close: %w", err)
 	}
 	return nil
+}
+
+// checkpointAfterPurge folds the WAL into the database file and truncates
+// it (writer goroutine, after a purge's commit): the WAL holds earlier
+// copies of the pages the purge zeroed. A reader in the middle of a read
+// can keep the checkpoint from finishing; then the old frames stay in the
+// WAL until a later checkpoint overwrites or truncates them.
+func (t *wtx) checkpointAfterPurge() {
+	s := t.w.s
+	t.after = append(t.after, func() {
+		var busy, frames, done int
+		err := s.wdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+		if err != nil || busy != 0 {
+			s.log.Warn("storage: the WAL could not be truncated after a purge; old pages stay in it until the next checkpoint",
+				"err", err, "busy", busy)
+		}
+	})
 }
 
 // isConstraint reports a UNIQUE/constraint failure from SQLite.
