@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -277,8 +278,14 @@ func (s *session) sendMessage(ctx context.Context, out connectors.Outgoing) (str
 	if !group {
 		m.Add(E(nsReceipts, "request"), E(nsMarkers, "markable"))
 	}
-	if err := s.send(m); err != nil && !s.smOn {
+	acked, err := s.sendMessageStanza(m)
+	if err != nil && !s.smOn {
 		return "", err
 	}
-	return id, nil
+	select {
+	case <-acked:
+		return id, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("xmpp: send to %s: the server has not confirmed the message (%w); it may or may not have arrived", bare, ctx.Err())
+	}
 }

@@ -145,7 +145,13 @@ func (c *Connector) establish(t *transport, cfg *config, features *Element) (jid
 			return prevJID, true, true, c.takeUnacked(true), nil
 		}
 	}
-	pending = c.takeUnacked(false) // a new SM session starts from zero
+	taken := c.takeUnacked(false) // a new SM session starts from zero
+	defer func() {
+		if err != nil {
+			c.requeue(taken) // for the next connection
+		}
+	}()
+	pending = taken
 	jid, err = t.bind(cfg.resource)
 	if err != nil {
 		return "", false, false, nil, err
@@ -180,7 +186,8 @@ func (c *Connector) establish(t *transport, cfg *config, features *Element) (jid
 func (c *Connector) takeUnacked(resumed bool) []queued {
 	c.smMu.Lock()
 	defer c.smMu.Unlock()
-	var out []queued
+	out := c.held
+	c.held = nil
 	for _, q := range c.sm.unacked {
 		if resumed || q.message {
 			out = append(out, q)
@@ -193,6 +200,18 @@ func (c *Connector) takeUnacked(resumed bool) []queued {
 		c.sm = smState{}
 	}
 	return out
+}
+
+// requeue keeps messages of a lost session that were not written on this
+// stream (so the server's XEP-0198 count does not cover them) for the next
+// connection.
+func (c *Connector) requeue(pending []queued) {
+	if len(pending) == 0 {
+		return
+	}
+	c.smMu.Lock()
+	defer c.smMu.Unlock()
+	c.held = append(c.held, pending...)
 }
 
 // afterSession decides what survives the session: after a clean close or a
@@ -226,15 +245,16 @@ func (c *Connector) noteRedirect(err error) {
 
 // serve synchronises the account and keeps it alive.
 func (c *Connector) serve(ctx context.Context, s *session, resumed bool, pending []queued) error {
-	for _, q := range pending {
-		if err := s.sendRaw(q); err != nil {
-			return err
-		}
-	}
 	if !resumed {
+		// A new session: messages of the lost one go out once the rooms
+		// they may be addressed to are joined again.
 		if err := s.startup(ctx); err != nil {
+			c.requeue(pending)
 			return s.failure(err)
 		}
+	}
+	if err := s.resend(pending); err != nil {
+		return s.failure(err)
 	}
 	s.emit(connectors.ConnectionState{Account: s.acct, State: connectors.StateOnline, Self: s.bare})
 	if err := s.backfillAll(ctx, resumed); err != nil {
@@ -316,13 +336,19 @@ func (s *session) shutdown(graceful bool) {
 	<-s.done
 }
 
-// sendRaw writes an already serialised stanza (a resend).
-func (s *session) sendRaw(q queued) error {
-	s.c.smMu.Lock()
-	defer s.c.smMu.Unlock()
-	if s.smOn {
-		s.c.sm.outH++
-		s.c.sm.unacked = append(s.c.sm.unacked, q)
+// resend writes the stanzas a previous connection left unacknowledged.
+// On a stream without XEP-0198 a message whose write fails goes back to
+// the queue for the next connection; with it, write queues it anyway.
+func (s *session) resend(pending []queued) error {
+	for i, q := range pending {
+		if err := s.write(q, true); err != nil {
+			if !s.smOn {
+				s.c.requeue(pending[i:])
+			} else {
+				s.c.requeue(pending[i+1:])
+			}
+			return err
+		}
 	}
-	return s.t.writeRaw(q.data)
+	return nil
 }

@@ -80,17 +80,30 @@ func isStanza(el *Element) bool {
 // send writes one element. Stanzas are queued for XEP-0198 before the
 // write, so a stanza lost with the connection is resent on resumption.
 func (s *session) send(el *Element) error {
-	data := el.Marshal()
-	msg := el.Name.Local == "message"
+	return s.write(queued{data: el.Marshal(), message: el.Name.Local == "message"}, isStanza(el))
+}
+
+// sendMessageStanza sends a user's message and returns the channel that is
+// closed once the server has it (see Connector.Send). A failed write
+// leaves the message queued for the next connection when XEP-0198 is on.
+func (s *session) sendMessageStanza(el *Element) (<-chan struct{}, error) {
+	q := queued{data: el.Marshal(), message: true, acked: make(chan struct{})}
+	return q.acked, s.write(q, true)
+}
+
+func (s *session) write(q queued, stanza bool) error {
 	s.c.smMu.Lock()
 	defer s.c.smMu.Unlock()
-	if s.smOn && isStanza(el) {
+	if s.smOn && stanza {
 		s.c.sm.outH++
-		s.c.sm.unacked = append(s.c.sm.unacked, queued{data: data, message: msg})
+		s.c.sm.unacked = append(s.c.sm.unacked, q)
 	}
-	err := s.t.writeRaw(data)
-	if err == nil && s.smOn && msg {
+	err := s.t.writeRaw(q.data)
+	if err == nil && s.smOn && q.message {
 		err = s.t.writeRaw([]byte("<r xmlns='urn:xmpp:sm:3'/>"))
+	}
+	if err == nil && !s.smOn {
+		q.done() // without XEP-0198 the write is all we learn
 	}
 	return err
 }

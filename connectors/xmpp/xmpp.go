@@ -62,7 +62,8 @@ type Connector struct {
 
 	smMu  sync.Mutex
 	sm    smState
-	smJID string // the full JID bound with the SM session
+	smJID string   // the full JID bound with the SM session
+	held  []queued // messages of a lost session not yet written on a new stream
 }
 
 // smState is the XEP-0198 state that survives a dropped connection.
@@ -77,6 +78,17 @@ type smState struct {
 type queued struct {
 	data    []byte
 	message bool
+	// acked is closed once the server has the stanza: acknowledged under
+	// XEP-0198, or written to a stream without it. Send waits on it; nil
+	// for stanzas no one waits for.
+	acked chan struct{}
+}
+
+// done closes q.acked: the server has the stanza.
+func (q queued) done() {
+	if q.acked != nil {
+		close(q.acked)
+	}
 }
 
 // New returns an unconnected XMPP connector.
@@ -119,6 +131,9 @@ func (c *Connector) ack(h uint32) {
 	if n < 0 || n > len(c.sm.unacked) {
 		return // a confused server; keep everything for safety
 	}
+	for _, q := range c.sm.unacked[:n] {
+		q.done()
+	}
 	c.sm.unacked = c.sm.unacked[n:]
 	c.sm.ackedH = h
 }
@@ -131,6 +146,17 @@ func (c *Connector) unackedCount() int {
 
 // Send delivers a message to a contact's bare JID or a joined room and
 // returns its RemoteID (the origin-id, derived from msg.LocalID).
+//
+// With stream management (XEP-0198) on, Send returns only once the server
+// acknowledged the message. A message whose connection dropped first stays
+// in this value's unacknowledged queue and is sent again when the next Run
+// resumes the stream (only what the server did not count) or opens a new
+// one (the whole message, same id and origin-id, so a copy the server did
+// get is recognised by the recipient's archive); Send keeps waiting across
+// that reconnect. If ctx ends first, Send fails with "may or may not have
+// arrived": the outbox shows it failed, and a retry carries the same
+// origin-id. Without stream management a completed write is all the
+// protocol confirms.
 func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
 	s := c.session()
 	if s == nil {

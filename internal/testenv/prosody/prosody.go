@@ -240,6 +240,27 @@ func (s *Server) Restart() error {
 	return s.start()
 }
 
+// Pause freezes the server (SIGSTOP): connections stay open and take
+// bytes, but nothing is read or answered — a hung server. Kill and
+// Restart work on a paused server.
+func (s *Server) Pause() error { return s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() error { return s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) error {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		return errors.New("prosody: not running")
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("prosody: signal %v: %w", sig, err)
+	}
+	return nil
+}
+
 // Close kills the server. The directory is left to its owner.
 func (s *Server) Close() error { return s.Kill() }
 
