@@ -21,7 +21,7 @@ var (
 	// ErrTampered: a sealed value failed authentication (changed on disk or moved between rows).
 	ErrTampered = errors.New("a sealed value failed its integrity check (the archive was modified outside Switchboard)")
 	// ErrNoKeyring: no OS keyring answered and no passphrase was supplied.
-	ErrNoKeyring = errors.New("no OS keyring is available; set a passphrase to protect the archive")
+	ErrNoKeyring = errors.New("the OS keyring cannot keep the new archive's key and no passphrase was given")
 	// ErrNotFound: the row asked for does not exist.
 	ErrNotFound = errors.New("not found")
 )

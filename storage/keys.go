@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -153,16 +154,21 @@ func createProfile(dir string, kr Keyring, opt Options) (*profile, []byte, error
 	key := randomBytes(keySize)
 	var krErr error
 	if !opt.PreferPassphrase {
-		krErr = storeInKeyring(kr, p, key)
+		krErr = storeInKeyring(kr, p, key, opt.UnlockKeyring)
 		if krErr == nil {
 			return p, key, nil
+		}
+		if pr, _ := KeyringProblemOf(krErr); pr == KeyringLocked {
+			// A locked keyring is the user's to unlock, not a reason to
+			// switch this profile to a passphrase behind their back.
+			return nil, nil, fmt.Errorf("storage: keep the new archive's key in the OS keyring: %w", krErr)
 		}
 	}
 	if opt.Passphrase == nil {
 		if krErr == nil {
 			krErr = errors.New("passphrase mode was asked for but no passphrase prompt was given")
 		}
-		return nil, nil, fmt.Errorf("%w (%v)", ErrNoKeyring, krErr)
+		return nil, nil, fmt.Errorf("%w: %w", ErrNoKeyring, krErr)
 	}
 	pass, err := opt.Passphrase(true)
 	if err != nil {
@@ -181,7 +187,22 @@ func createProfile(dir string, kr Keyring, opt Options) (*profile, []byte, error
 	return p, key, nil
 }
 
-func storeInKeyring(kr Keyring, p *profile, key []byte) error {
+// refuseLocked asks, before a keyring call, whether the keyring is
+// locked: calling a locked one shows an unlock prompt the user never asked
+// for (and, headless, one nobody can answer). unlocking means they asked.
+func refuseLocked(kr Keyring, unlocking bool) error {
+	if dk, ok := kr.(deadlineKeyring); ok && !unlocking {
+		if pr, ok := dk.probe(context.Background()); ok && pr == KeyringLocked {
+			return &KeyringError{Problem: KeyringLocked}
+		}
+	}
+	return nil
+}
+
+func storeInKeyring(kr Keyring, p *profile, key []byte, unlocking bool) error {
+	if err := refuseLocked(kr, unlocking); err != nil {
+		return err
+	}
 	enc := base64.StdEncoding.EncodeToString(key)
 	if err := kr.Set(KeyringService, p.ID, enc); err != nil {
 		return fmt.Errorf("keyring set: %w", err)
@@ -198,12 +219,15 @@ func storeInKeyring(kr Keyring, p *profile, key []byte) error {
 func unlock(p *profile, kr Keyring, opt Options) ([]byte, error) {
 	switch p.Mode {
 	case ModeKeyring:
+		if err := refuseLocked(kr, opt.UnlockKeyring); err != nil {
+			return nil, fmt.Errorf("storage: read the archive key from the OS keyring: %w", err)
+		}
 		enc, err := kr.Get(p.KeyringService, p.KeyringUser)
 		if errors.Is(err, ErrKeyringNotFound) {
 			return nil, ErrKeyMissing
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: reading the archive key failed: %v", ErrNoKeyring, err)
+			return nil, fmt.Errorf("storage: read the archive key from the OS keyring: %w", err)
 		}
 		key, err := base64.StdEncoding.DecodeString(enc)
 		if err != nil || len(key) != keySize {

