@@ -6,6 +6,8 @@
 package main
 
 import (
+	_ "earlylocale" // first: before Fyne reads the locale
+
 	"context"
 	"fmt"
 	"os"
@@ -17,9 +19,14 @@ import (
 	"switchboard/app/cli"
 	"switchboard/app/ui"
 	_ "switchboard/connectors/all"
+	"switchboard/internal/sessionbus"
 )
 
 func main() {
+	// Never autolaunch a D-Bus session bus (it would outlive the command).
+	if _, err := sessionbus.Prepare(sessionbus.Env{Getenv: os.Getenv, Setenv: os.Setenv, Stat: os.Stat, UID: os.Getuid()}); err != nil {
+		fmt.Fprintf(os.Stderr, "switchboard: %v\n", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))

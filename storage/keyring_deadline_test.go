@@ -24,9 +24,12 @@ func newSilentKeyring(t *testing.T) silentKeyring {
 	return k
 }
 
-func (k silentKeyring) Get(string, string) (string, error) { <-k.release; return "", errors.New("late") }
-func (k silentKeyring) Set(string, string, string) error   { <-k.release; return errors.New("late") }
-func (k silentKeyring) Delete(string, string) error        { <-k.release; return errors.New("late") }
+func (k silentKeyring) Get(string, string) (string, error) {
+	<-k.release
+	return "", errors.New("late")
+}
+func (k silentKeyring) Set(string, string, string) error { <-k.release; return errors.New("late") }
+func (k silentKeyring) Delete(string, string) error      { <-k.release; return errors.New("late") }
 
 // openWithin runs Open and fails the test if it has not returned after a
 // minute (the keyring deadline in these tests is 100 ms).

@@ -25,7 +25,7 @@ func (a *app) export(ctx context.Context, args []string) error {
 	}
 	defer done()
 	if *out == "" {
-		bw := bufio.NewWriterSize(a.env.Stdout, 1<<16)
+		bw := bufio.NewWriterSize(a.rawOut(), 1<<16)
 		if _, err := api.Export(ctx, bw); err != nil {
 			return err
 		}

@@ -200,7 +200,7 @@ func (a *app) connectForFiles(ctx context.Context, c *core.Core, msgRow int64, a
 // its own (cleaned, never overwriting) name.
 func (a *app) saveOne(ctx context.Context, api core.API, at storage.Attachment, out, dir string) error {
 	if out == "-" {
-		_, err := api.SaveAttachment(ctx, at.ID, a.env.Stdout)
+		_, err := api.SaveAttachment(ctx, at.ID, a.rawOut())
 		return err
 	}
 	path := out

@@ -87,6 +87,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
+	if !utf8Locale(env.Getenv) {
+		env.Stdout = &asciiWriter{w: env.Stdout}
+		env.Stderr = &asciiWriter{w: env.Stderr}
+	}
 	a := &app{env: env}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -171,9 +175,12 @@ func (a *app) dispatch(ctx context.Context, cmd string, args []string) error {
 
 // plain turns well-known errors into advice.
 func plain(err error) string {
+	if p, ok := storage.KeyringProblemOf(err); ok {
+		return keyringAdvice(err, p)
+	}
 	switch {
 	case errors.Is(err, storage.ErrNoKeyring):
-		return err.Error() + " (give --passphrase-file FILE, or run where a Secret Service keyring is available)"
+		return err.Error() + " (give --passphrase-file FILE to protect the new profile with a passphrase)"
 	case errors.Is(err, storage.ErrKeyMissing):
 		return err.Error() + ": if you moved the profile from another computer, restore that keyring entry; Switchboard will not create a new archive over it"
 	}
@@ -189,12 +196,17 @@ func (a *app) logger() *slog.Logger {
 }
 
 func (a *app) options() core.Options {
-	return core.Options{
+	o := core.Options{
 		ProfileDir: a.profile,
 		Keyring:    a.env.Keyring,
-		Passphrase: a.passphrase,
 		Logger:     a.logger(),
+		// At a terminal the user can answer the keyring's own unlock prompt.
+		UnlockKeyring: a.env.Interactive,
 	}
+	if a.passphraseFile != "" || a.env.Interactive {
+		o.Passphrase = a.passphrase
+	}
+	return o
 }
 
 // api returns the running Switchboard's API if one holds the profile, else
@@ -203,7 +215,7 @@ func (a *app) api(ctx context.Context) (api core.API, local *core.Core, close fu
 	if cl, err := core.Dial(ctx, a.profile); err == nil {
 		return cl, nil, func() {}, nil
 	}
-	c, err := core.Open(ctx, a.options())
+	c, err := a.open(ctx)
 	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 100; try++ {
 		// The holder is starting up (unlocking the archive takes a moment)
 		// or shutting down: wait for its socket, or for the lock to free.
@@ -215,12 +227,25 @@ func (a *app) api(ctx context.Context) (api core.API, local *core.Core, close fu
 		if cl, derr := core.Dial(ctx, a.profile); derr == nil {
 			return cl, nil, func() {}, nil
 		}
-		c, err = core.Open(ctx, a.options())
+		c, err = a.open(ctx)
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return c, c, func() { c.Close() }, nil
+}
+
+// open opens the profile here. A new profile whose keyring is locked is
+// protected with the passphrase file the user gave, if they gave one.
+func (a *app) open(ctx context.Context) (*core.Core, error) {
+	isNew := !storage.Exists(a.profile)
+	c, err := core.Open(ctx, a.options())
+	if p, _ := storage.KeyringProblemOf(err); p == storage.KeyringLocked && isNew && a.passphraseFile != "" {
+		o := a.options()
+		o.PreferPassphrase = true
+		return core.Open(ctx, o)
+	}
+	return c, err
 }
 
 func trimLine(s string) string { return strings.TrimRight(s, "\r\n") }

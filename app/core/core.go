@@ -30,8 +30,11 @@ type Options struct {
 	Keyring          storage.Keyring                   // nil: the OS keyring
 	Passphrase       func(create bool) ([]byte, error) // asked in passphrase mode
 	PreferPassphrase bool                              // new profile: use a passphrase even if a keyring answers
-	Logger           *slog.Logger                      // nil: discard
-	Now              func() time.Time                  // nil: time.Now
+	// UnlockKeyring: the user chose to unlock a locked keyring, so its own
+	// password prompt may be shown and is waited for.
+	UnlockKeyring bool
+	Logger        *slog.Logger     // nil: discard
+	Now           func() time.Time // nil: time.Now
 	// Backoff bounds for reconnects; zero values take the defaults (1 s, 2 min).
 	BackoffMin, BackoffMax time.Duration
 	// NoControlSocket disables the control socket (tests running several cores).
@@ -106,6 +109,7 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 		Keyring:          opt.Keyring,
 		Passphrase:       opt.Passphrase,
 		PreferPassphrase: opt.PreferPassphrase,
+		UnlockKeyring:    opt.UnlockKeyring,
 		Logger:           opt.Logger,
 	})
 	if err != nil {
