@@ -33,20 +33,33 @@ const (
 // "Add account" dialog from these and the CLI maps its flags onto them, so
 // neither needs per-protocol code.
 type Field struct {
-	Key         string // settings key, e.g. "server"; for FieldSecret the secret's name
-	Label       string // "Server"
-	Placeholder string // "irc.libera.chat:6697"
-	Help        string // one line shown under the field
-	Kind        FieldKind
-	Required    bool
-	Default     string
+	Key         string    `json:"key"`         // settings key, e.g. "server"; for FieldSecret the secret's name
+	Label       string    `json:"label"`       // "Server"
+	Placeholder string    `json:"placeholder"` // "irc.libera.chat:6697"
+	Help        string    `json:"help"`        // one line shown under the field
+	Kind        FieldKind `json:"kind"`        // "text", "host-port", "bool", "file", "list", "secret"
+	Required    bool      `json:"required"`
+	Default     string    `json:"default"`
 }
 
-// NetworkInfo describes a network: its name, how to show it, its form.
+// NetworkInfo describes a network: its name, how to show it, its form,
+// and the static answers about it that need no connection.
 type NetworkInfo struct {
-	Name        string // registry key: "irc", "xmpp", "email"
-	DisplayName string // "IRC"
-	Fields      []Field
+	Name        string  `json:"name"`         // registry key: "irc", "xmpp", "email"
+	DisplayName string  `json:"display_name"` // "IRC"
+	Icon        string  `json:"icon"`         // the UI's icon resource for the network ("irc"); "" = a generic one
+	Fields      []Field `json:"fields"`
+	// Validate checks an account's settings (by Field.Key, defaults
+	// applied, secrets not included) and returns the network's own words
+	// for the first problem, or nil. The core calls it before an account
+	// is added, changed or tested; the window and the CLI show its error.
+	// nil means any settings the form accepts are fine.
+	Validate func(settings map[string]string) error `json:"-"`
+	// Target normalises and checks a conversation handle the user typed
+	// ("#Go-Nuts", "bob@example.org", "!room:server") and says whether it
+	// is a group. A malformed handle is an error in the network's words.
+	// nil means any non-empty handle names a direct conversation.
+	Target func(ref string) (ConversationRef, error) `json:"-"`
 }
 
 // Account is one configured account as the connector sees it.
@@ -175,7 +188,8 @@ const (
 	StateOffline ConnState = iota
 	StateConnecting
 	StateOnline
-	StateAuthFailed // the server refused the credentials; Reason has its words
+	StateAuthFailed  // the server refused the credentials; Reason has its words
+	StateNeedsSignIn // the account must be signed in interactively (a code, a QR scan) before it can connect
 )
 
 func (s ConnState) String() string {
@@ -186,6 +200,8 @@ func (s ConnState) String() string {
 		return "online"
 	case StateAuthFailed:
 		return "auth failed"
+	case StateNeedsSignIn:
+		return "needs sign-in"
 	}
 	return "offline"
 }
@@ -253,6 +269,9 @@ type ConnectionState struct {
 	State   ConnState
 	Reason  string
 	Self    string // the handle the network knows us by, once online
+	// RetryAt is when the core's supervisor will connect again after a
+	// failure (StateOffline only). Connectors leave it zero.
+	RetryAt time.Time
 }
 
 // SyncState: an opaque position (e.g. the newest archive ID seen) that the

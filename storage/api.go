@@ -99,9 +99,9 @@ type MessageIn struct {
 
 // AttachmentIn describes a file of a message being stored.
 type AttachmentIn struct {
-	Name string
-	Type string
-	Size int64 // -1 when unknown
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Size int64  `json:"size"` // -1 when unknown
 }
 
 // AttachState says whether an attachment's bytes are in the archive.
@@ -116,14 +116,14 @@ const (
 // Attachment is a stored file of a message, decrypted (not its bytes:
 // OpenAttachment reads those).
 type Attachment struct {
-	ID     int64
-	MsgRow int64
-	Index  int // position in the message's list
-	Name   string
-	Type   string
-	Size   int64 // bytes (the listed size until saved; -1 unknown)
-	State  AttachState
-	Error  string
+	ID     int64       `json:"id"`
+	MsgRow int64       `json:"message"`
+	Index  int         `json:"index"` // position in the message's list
+	Name   string      `json:"name"`
+	Type   string      `json:"type"`
+	Size   int64       `json:"size"` // bytes (the listed size until saved; -1 unknown)
+	State  AttachState `json:"state"`
+	Error  string      `json:"error,omitempty"`
 }
 
 // PendingAttachment is an attachment still to fetch, with what names its
@@ -143,23 +143,26 @@ type PutResult struct {
 
 // Message is a stored message, decrypted.
 type Message struct {
-	Row         int64
-	ConvRow     int64
-	Account     string
-	Network     string
-	RemoteID    string
-	Sender      string
-	SenderName  string
-	Time        time.Time
-	Direction   Direction
-	Text        string
-	Action      bool
-	Notice      bool
-	Hold        Hold
-	HoldReason  string
-	SendState   SendState
-	SendError   string
-	Attachments []Attachment // the message's files, if any
+	Row        int64     `json:"id"`
+	ConvRow    int64     `json:"conversation"`
+	Account    string    `json:"account"`
+	Network    string    `json:"network"`
+	RemoteID   string    `json:"remote_id"`
+	Sender     string    `json:"sender"`
+	SenderName string    `json:"sender_name"`
+	Time       time.Time `json:"time"`
+	Direction  Direction `json:"direction"`
+	Text       string    `json:"text"`
+	Action     bool      `json:"action,omitempty"`
+	Notice     bool      `json:"notice,omitempty"`
+	Hold       Hold      `json:"held,omitempty"`   // absent when delivered; "request" or "blocked"
+	HoldReason string    `json:"reason,omitempty"` // why it is held, in plain words
+	SendState  SendState `json:"state,omitempty"`  // your own messages sent from here: pending, sent, failed
+	SendError  string    `json:"error,omitempty"`
+	// OutboxID is the outbox item behind a message written here (its
+	// SendState is set): what Retry takes. 0 for everything else.
+	OutboxID    int64        `json:"outbox_id,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"` // the message's files, if any
 }
 
 // Filter selects conversations for the unified list.
@@ -175,49 +178,49 @@ const (
 
 // ConvQuery selects and pages conversations.
 type ConvQuery struct {
-	Filter  Filter
-	Account string // "" = all accounts
-	Limit   int    // 0 = no limit
-	Offset  int
+	Filter  Filter `json:"filter"`
+	Account string `json:"account,omitempty"` // "" = all accounts
+	Limit   int    `json:"limit,omitempty"`   // 0 = no limit
+	Offset  int    `json:"offset,omitempty"`
 }
 
 // Conversation is one row of the unified list, decrypted. For
 // FilterRequests/FilterBlocked the Last*/Unread fields describe the held
 // messages; otherwise the delivered ones.
 type Conversation struct {
-	Row           int64
-	Account       string
-	Network       string
-	RemoteID      string // ConvID on the network
-	Group         bool
-	Title         string
-	Unread        int
-	Held          int // messages held as requests
-	Blocked       int // messages held from blocked brands
-	HoldReason    string
-	LastTime      time.Time
-	LastText      string
-	LastSender    string
-	LastDirection Direction
-	LastAction    bool
-	Muted         bool
+	Row           int64     `json:"id"`
+	Account       string    `json:"account"`
+	Network       string    `json:"network"`
+	RemoteID      string    `json:"conversation"` // ConvID on the network
+	Group         bool      `json:"group"`
+	Title         string    `json:"title"`
+	Unread        int       `json:"unread"`
+	Held          int       `json:"held,omitempty"`    // messages held as requests
+	Blocked       int       `json:"blocked,omitempty"` // messages held from blocked brands
+	HoldReason    string    `json:"reason,omitempty"`
+	LastTime      time.Time `json:"last_time"`
+	LastText      string    `json:"last_text"`
+	LastSender    string    `json:"last_sender"`
+	LastDirection Direction `json:"last_direction"`
+	LastAction    bool      `json:"last_action,omitempty"`
+	Muted         bool      `json:"muted,omitempty"`
 }
 
 // ConvCounts is how many conversations each filter holds, for the filter
 // list and badges, counted without decrypting anything.
 type ConvCounts struct {
-	Unread     int       // unread messages in unmuted conversations (the badge)
-	Awaiting   int       // conversations whose last delivered message is inbound
-	OldestWait time.Time // LastTime of the longest-waiting one (zero if none)
-	Requests   int       // conversations with messages held as requests
-	Blocked    int       // conversations with messages held from blocked brands
+	Unread     int       `json:"unread"`               // unread messages in unmuted conversations (the badge)
+	Awaiting   int       `json:"awaiting"`             // conversations whose last delivered message is inbound
+	OldestWait time.Time `json:"oldest_wait,omitzero"` // LastTime of the longest-waiting one (zero if none)
+	Requests   int       `json:"requests"`             // conversations with messages held as requests
+	Blocked    int       `json:"blocked"`              // conversations with messages held from blocked brands
 }
 
 // SearchHit is one message found by Search, newest first.
 type SearchHit struct {
 	Message
-	ConvTitle    string
-	ConvRemoteID string
+	ConvTitle    string `json:"conversation_title"`
+	ConvRemoteID string `json:"remote_conversation"`
 }
 
 // ContactKind as stored: the connector's/list's evidence and the user's word.
@@ -243,25 +246,25 @@ type Contact struct {
 
 // OutboxItem is a message the user asked to send.
 type OutboxItem struct {
-	ID        int64 // also the LocalID given to the connector
-	Account   string
-	Network   string
-	ConvID    string
-	ConvGroup bool
-	Text      string
-	Subject   string // where the network has subject lines (e-mail); sealed
+	ID        int64  `json:"id"` // also the LocalID given to the connector
+	Account   string `json:"account"`
+	Network   string `json:"network"`
+	ConvID    string `json:"conversation"`
+	ConvGroup bool   `json:"group"`
+	Text      string `json:"text"`
+	Subject   string `json:"subject,omitempty"` // where the network has subject lines (e-mail); sealed
 	// Files lists what goes with the message (Enqueue only): they become
 	// the pending message's attachments, whose bytes the caller saves
 	// with SaveAttachment before the item is sent.
-	Files    []AttachmentIn
-	Action   bool
-	State    SendState
-	Attempts int
-	Sending  bool // handed to the connector (MarkSending) with no outcome recorded yet
-	Error    string
-	Created  time.Time
-	MsgRow   int64 // the archive row shown as pending in the conversation
-	RemoteID string
+	Files    []AttachmentIn `json:"files,omitempty"`
+	Action   bool           `json:"action,omitempty"`
+	State    SendState      `json:"state"`
+	Attempts int            `json:"attempts"`
+	Sending  bool           `json:"sending,omitempty"` // handed to the connector (MarkSending) with no outcome recorded yet
+	Error    string         `json:"error,omitempty"`
+	Created  time.Time      `json:"created"`
+	MsgRow   int64          `json:"message"` // the archive row shown as pending in the conversation
+	RemoteID string         `json:"remote_id,omitempty"`
 }
 
 // Consent is the current consent state of one brand on one account.
@@ -277,26 +280,26 @@ type Consent struct {
 
 // LedgerEntry is one append-only consent ledger record.
 type LedgerEntry struct {
-	Seq       int64
-	Time      time.Time
-	Account   string
-	Network   string
-	Brand     string // handle
-	OldState  string
-	NewState  string
-	Scopes    []string
-	Until     time.Time
-	How       string // "gui", "cli", "automatic expiry", "user sent first", "import"
-	MessageID string // remote ID of the message that prompted it, if any
-	Result    string // network-side outcome of a revoke ("HTTP 200", "ignored on server")
+	Seq       int64     `json:"seq"`
+	Time      time.Time `json:"time"`
+	Account   string    `json:"account"`
+	Network   string    `json:"network"`
+	Brand     string    `json:"brand"` // handle
+	OldState  string    `json:"old_state"`
+	NewState  string    `json:"new_state"`
+	Scopes    []string  `json:"scopes,omitempty"`
+	Until     time.Time `json:"until,omitzero"`
+	How       string    `json:"how"`                  // "gui", "cli", "automatic expiry", "user sent first", "import"
+	MessageID string    `json:"message_id,omitempty"` // remote ID of the message that prompted it, if any
+	Result    string    `json:"result,omitempty"`     // network-side outcome of a revoke ("HTTP 200", "ignored on server")
 }
 
 // ImportStats is what Import did.
 type ImportStats struct {
-	Read       int // lines read
-	Inserted   int // new messages
-	Duplicates int // already present
-	Batches    int // committed batches
+	Read       int `json:"read"`       // lines read
+	Inserted   int `json:"inserted"`   // new messages
+	Duplicates int `json:"duplicates"` // already present
+	Batches    int `json:"batches"`    // committed batches
 }
 
 // ExportRecord is one JSONL line of an export.

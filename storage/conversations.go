@@ -152,8 +152,8 @@ func idList(ids []int64) string {
 }
 
 // The json_each table drives the join so each ID is a rowid look-up.
-const sqlMsgsByID = `SELECT m.id, m.conv_id, m.account_id, m.time, m.flags, m.hold, m.send_state, m.body
-	FROM json_each(?) j CROSS JOIN messages m ON m.id = j.value`
+const sqlMsgsByID = `SELECT messages.id, conv_id, account_id, time, flags, hold, send_state, body, ` + sqlMsgOutbox + `
+	FROM json_each(?) j CROSS JOIN messages ON messages.id = j.value`
 
 // messagesByID fetches and decrypts messages by row.
 func (s *Store) messagesByID(ctx context.Context, ids []int64) (map[int64]Message, error) {

@@ -24,7 +24,9 @@ const (
 	sqlMsgInsert = `INSERT OR IGNORE INTO messages(id, conv_id, account_id, remote_tag, sender_tag, time, flags, hold, send_state, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlMsgByRemote = `SELECT id, conv_id, body FROM messages WHERE account_id = ? AND remote_tag = ?`
-	sqlMsgCols     = `id, conv_id, account_id, time, flags, hold, send_state, body`
+	sqlMsgCols     = `id, conv_id, account_id, time, flags, hold, send_state, body, ` + sqlMsgOutbox
+	// sqlMsgOutbox is the outbox item behind a message written here (0 for others).
+	sqlMsgOutbox = `CASE WHEN send_state != 0 THEN COALESCE((SELECT o.id FROM outbox o WHERE o.msg_id = messages.id), 0) ELSE 0 END`
 	// A conversation pages in time order (ties by row): mail synced newest
 	// page first and history fetched later arrive after newer messages.
 	sqlMsgPage = `SELECT ` + sqlMsgCols + ` FROM messages WHERE conv_id = ?1 AND (time, id) < (?2, ?3)
@@ -274,6 +276,7 @@ type rawMsg struct {
 	row, conv, acct, when int64
 	flags, hold, state    int
 	body                  []byte
+	outbox                int64
 }
 
 // scanMessages reads the rows first and decrypts after closing them, so no
@@ -282,7 +285,7 @@ func (s *Store) scanMessages(ctx context.Context, rows *sql.Rows) ([]Message, er
 	var raws []rawMsg
 	for rows.Next() {
 		var r rawMsg
-		if err := rows.Scan(&r.row, &r.conv, &r.acct, &r.when, &r.flags, &r.hold, &r.state, &r.body); err != nil {
+		if err := rows.Scan(&r.row, &r.conv, &r.acct, &r.when, &r.flags, &r.hold, &r.state, &r.body, &r.outbox); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: read message: %w", err)
 		}
@@ -316,7 +319,7 @@ func (s *Store) decodeMsg(ctx context.Context, r rawMsg) (Message, error) {
 		RemoteID: b.remoteID, Sender: b.sender, SenderName: b.senderName, Text: b.text,
 		HoldReason: b.holdReason, SendError: b.sendError, Time: fromNano(r.when), Direction: In,
 		Action: r.flags&flagAction != 0, Notice: r.flags&flagNotice != 0,
-		Hold: Hold(r.hold), SendState: sendStateOf(r.state)}
+		Hold: Hold(r.hold), SendState: sendStateOf(r.state), OutboxID: r.outbox}
 	if r.flags&flagOut != 0 {
 		m.Direction = Out
 	}

@@ -174,6 +174,10 @@ CREATE TABLE attachment_chunks(
 	`
 CREATE INDEX msg_conv_time ON messages(conv_id, time, id);
 `,
+	// 4: a message row finds its outbox item (Message.OutboxID, for Retry).
+	`
+CREATE INDEX outbox_msg ON outbox(msg_id);
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.

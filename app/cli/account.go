@@ -185,10 +185,7 @@ func (a *app) accountList(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tNETWORK\tSTATE\tUNREAD\tSERVER")
 	for _, ac := range accts {
-		state := ac.State
-		if ac.Reason != "" {
-			state += " (" + ac.Reason + ")"
-		}
+		state := stateLine(ac)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", ac.Name, ac.Network, state, ac.Unread, ac.Settings["server"])
 	}
 	return tw.Flush()

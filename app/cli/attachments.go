@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchboard/app/core"
+	"switchboard/connectors"
 	"switchboard/internal/attach"
 	"switchboard/storage"
 )
@@ -179,9 +180,9 @@ func (a *app) connectForFiles(ctx context.Context, c *core.Core, msgRow int64, a
 				continue
 			}
 			switch st.State {
-			case "online":
+			case connectors.StateOnline:
 				return nil
-			case "auth failed":
+			case connectors.StateAuthFailed, connectors.StateNeedsSignIn:
 				return fmt.Errorf("account %s: authentication failed: %s", st.Name, st.Reason)
 			}
 		}

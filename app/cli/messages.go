@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"switchboard/app/core"
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -130,6 +131,7 @@ type messageRow struct {
 	Error      string    `json:"error,omitempty"`
 	Held       string    `json:"held,omitempty"` // request or blocked
 	Reason     string    `json:"reason,omitempty"`
+	OutboxID   int64     `json:"outbox_id,omitempty"` // your own messages sent from here: what Retry takes
 	// Attachments are the message's files (`attachment save ID N`).
 	Attachments []attachmentRow `json:"attachments,omitempty"`
 }
@@ -137,7 +139,7 @@ type messageRow struct {
 func toRow(m storage.Message) messageRow {
 	r := messageRow{ID: m.Row, RemoteID: m.RemoteID, Time: m.Time, Sender: m.Sender, SenderName: m.SenderName,
 		Direction: string(m.Direction), Text: m.Text, Action: m.Action, Notice: m.Notice,
-		State: string(m.SendState), Error: m.SendError, Reason: m.HoldReason}
+		State: string(m.SendState), Error: m.SendError, Reason: m.HoldReason, OutboxID: m.OutboxID}
 	if len(m.Attachments) > 0 {
 		r.Attachments = toAttachmentRows(m.Attachments)
 	}
@@ -290,7 +292,7 @@ func (a *app) sendNow(ctx context.Context, c *core.Core, req core.SendRequest, w
 				return errors.New("Switchboard stopped before the message left")
 			}
 			for _, u := range batch {
-				if u.Kind == core.UpdAccount && u.Account == req.Account && u.State != nil && u.State.State == "auth failed" {
+				if u.Kind == core.UpdAccount && u.Account == req.Account && u.State != nil && (u.State.State == connectors.StateAuthFailed || u.State.State == connectors.StateNeedsSignIn) {
 					return fmt.Errorf("account %s: authentication failed: %s (the message stays queued)", req.Account, u.State.Reason)
 				}
 				if u.Kind != core.UpdMessage || u.Message == nil || u.Message.Row != it.MsgRow {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/app/core"
+	"switchboard/connectors"
 )
 
 // run connects every account and archives everything until the context
@@ -67,30 +68,44 @@ func (a *app) run(ctx context.Context, args []string) error {
 			}
 			for _, u := range batch {
 				if u.Kind == core.UpdAccount && u.State != nil && shown.differs(u.Account, u.State) {
-					line := fmt.Sprintf("%s  %s: %s", time.Now().Format("15:04:05"), u.Account, u.State.State)
-					if u.State.Reason != "" {
-						line += " (" + u.State.Reason + ")"
-					}
-					fmt.Fprintln(a.env.Stderr, line)
+					fmt.Fprintf(a.env.Stderr, "%s  %s: %s\n", time.Now().Format("15:04:05"), u.Account, stateLine(*u.State))
 				}
 			}
 		}
 	}
 }
 
-// stateLog keeps `run`'s account log to one line per change: the
-// connector and its supervisor may both report the same state, and the
-// supervisor's offline line (with "reconnecting in …") is the one to show.
+// stateLog keeps `run`'s account log to one line per change: a connector
+// may note a failure (offline, with a reason) just before the core's
+// supervisor reports the same failure with its retry time, and that
+// second report is the one to show.
 type stateLog map[string]string
 
 func (l stateLog) differs(account string, st *core.AccountStatus) bool {
-	if st.State == "offline" && st.Reason != "" && !strings.Contains(st.Reason, "reconnecting in") && st.Reason != "disconnected" {
+	if st.State == connectors.StateOffline && st.Reason != "" && st.RetryAt.IsZero() {
 		return false
 	}
-	key := st.State + "\x00" + st.Reason
+	key := fmt.Sprint(st.State, "\x00", st.Reason, "\x00", st.RetryAt.UnixNano())
 	if l[account] == key {
 		return false
 	}
 	l[account] = key
 	return true
+}
+
+// stateLine is an account's state for people: "offline (connection
+// refused; reconnecting in 4s)".
+func stateLine(st core.AccountStatus) string {
+	line := st.State.String()
+	var why []string
+	if st.Reason != "" {
+		why = append(why, st.Reason)
+	}
+	if !st.RetryAt.IsZero() {
+		why = append(why, "reconnecting in "+max(time.Until(st.RetryAt), 0).Round(time.Second).String())
+	}
+	if len(why) > 0 {
+		line += " (" + strings.Join(why, "; ") + ")"
+	}
+	return line
 }

@@ -43,10 +43,10 @@ func (c *Core) Accounts(ctx context.Context) ([]AccountStatus, error) {
 	}
 	out := make([]AccountStatus, 0, len(accts))
 	for _, a := range accts {
-		st := AccountStatus{Name: a.Name, Network: a.Network, Settings: a.Settings, State: connectors.StateOffline.String(), Disabled: a.Disabled}
+		st := AccountStatus{Name: a.Name, Network: a.Network, Settings: a.Settings, State: connectors.StateOffline, Disabled: a.Disabled}
 		if ar := c.running(a.Name); ar != nil {
 			_, live := ar.snapshot()
-			st.State, st.Reason, st.Self, st.Since = live.State, live.Reason, live.Self, live.Since
+			st.State, st.Reason, st.RetryAt, st.Self, st.Since = live.State, live.Reason, live.RetryAt, live.Self, live.Since
 		}
 		st.Unread = unread[a.Name]
 		if d, err := c.nets.get(a.Network); err == nil {
@@ -246,28 +246,8 @@ func (c *Core) TestAccount(ctx context.Context, spec AccountSpec, timeout time.D
 
 // capabilities lists what a connector can do beyond the basics, by the
 // optional interfaces it implements (never by its network's name).
-func capabilities(conn connectors.Connector) []string {
-	var out []string
-	for _, c := range []struct {
-		name string
-		has  bool
-	}{
-		{"history", is[connectors.Historian](conn)},
-		{"block", is[connectors.Blocker](conn)},
-		{"unsubscribe", is[connectors.Unsubscriber](conn)},
-		{"typing", is[connectors.Typer](conn)},
-		{"join", is[connectors.Joiner](conn)},
-		{"markers", is[connectors.Marker](conn)},
-		{"original", is[connectors.Originaler](conn)},
-		{"subject", is[connectors.Subjecter](conn)},
-		{"send-files", is[connectors.FileSender](conn)},
-		{"attachments", is[connectors.AttachmentFetcher](conn)},
-	} {
-		if c.has {
-			out = append(out, c.name)
-		}
-	}
-	return out
+func capabilities(conn connectors.Connector) []connectors.Capability {
+	return connectors.CapabilitiesOf(conn)
 }
 
 // netDesc is what the core knows of a network without any account's
@@ -276,7 +256,7 @@ func capabilities(conn connectors.Connector) []string {
 // also the answer while an account is between Runs.
 type netDesc struct {
 	info connectors.NetworkInfo
-	caps []string
+	caps []connectors.Capability
 }
 
 // netCache holds one netDesc per network name, made on first use.
@@ -301,9 +281,4 @@ func (n *netCache) get(network string) (netDesc, error) {
 	}
 	n.m[network] = d
 	return d, nil
-}
-
-func is[T any](v any) bool {
-	_, ok := v.(T)
-	return ok
 }

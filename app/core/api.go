@@ -8,6 +8,7 @@ package core
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"switchboard/connectors"
@@ -90,10 +91,10 @@ type API interface {
 
 // AccountSpec is what the user fills in to add or edit an account.
 type AccountSpec struct {
-	Name     string
-	Network  string
-	Settings map[string]string // by connectors.Field.Key (non-secret fields)
-	Secrets  map[string]string // by connectors.Field.Key (FieldSecret fields); never logged or stored in the database in keyring mode
+	Name     string            `json:"name"`
+	Network  string            `json:"network"`
+	Settings map[string]string `json:"settings"` // by connectors.Field.Key (non-secret fields)
+	Secrets  map[string]string `json:"secrets"`  // by connectors.Field.Key (FieldSecret fields); never logged or stored in the database in keyring mode
 }
 
 // AccountStatus is an account with its live state.
@@ -101,16 +102,25 @@ type AccountStatus struct {
 	Name     string            `json:"name"`
 	Network  string            `json:"network"`
 	Settings map[string]string `json:"settings"`
-	State    string            `json:"state"`  // connectors.ConnState.String(): online, connecting, offline, auth failed
-	Reason   string            `json:"reason"` // the server's words for a failure
-	Self     string            `json:"self"`   // our handle on the network, once online
-	Since    time.Time         `json:"since"`  // when State was entered
-	Unread   int               `json:"unread"`
-	Disabled bool              `json:"disabled"`
+	// State is typed; on the socket a word: online, connecting, offline,
+	// auth-failed, needs-sign-in. State.String() is the display text.
+	State  connectors.ConnState `json:"state"`
+	Reason string               `json:"reason"` // the server's words for a failure, or why the link dropped
+	// RetryAt is when the core connects again after a failure (offline
+	// only); zero (absent in JSON) when no retry is scheduled.
+	RetryAt  time.Time `json:"retry_at,omitzero"`
+	Self     string    `json:"self"`           // our handle on the network, once online
+	Since    time.Time `json:"since,omitzero"` // when State was entered
+	Unread   int       `json:"unread"`
+	Disabled bool      `json:"disabled"`
 	// Capabilities the account's network offers, for the UI to show the
-	// matching actions: "history", "block", "unsubscribe", "typing",
-	// "join", "markers", "original", "attachments".
-	Capabilities []string `json:"capabilities,omitempty"`
+	// matching actions.
+	Capabilities []connectors.Capability `json:"capabilities"`
+}
+
+// Has says whether the account's network offers a capability.
+func (a AccountStatus) Has(c connectors.Capability) bool {
+	return slices.Contains(a.Capabilities, c)
 }
 
 // SendRequest is one message the user sends.

@@ -421,7 +421,7 @@ func (c *Core) networkBlock(ctx context.Context, account, handle string, from, t
 		return "not connected: blocked in Switchboard only"
 	case err != nil:
 		return "network refused: " + err.Error()
-	case st.State != connectors.StateOnline.String():
+	case st.State != connectors.StateOnline:
 		// The connector keeps it and applies it when it connects (IRC).
 		if block {
 			return "to be blocked on the network when connected"

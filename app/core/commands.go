@@ -98,7 +98,7 @@ func (c *Core) markOnNetwork(ctx context.Context, convRow int64) {
 	}
 	conn, st := ar.snapshot()
 	m, ok := conn.(connectors.Marker)
-	if !ok || st.State != connectors.StateOnline.String() {
+	if !ok || st.State != connectors.StateOnline {
 		return
 	}
 	last := ""

@@ -333,9 +333,14 @@ func TestReconnectsAfterFailuresAndReportsState(t *testing.T) {
 		case batch := <-updates:
 			for _, u := range batch {
 				if u.Kind == UpdAccount && u.State != nil {
-					states = append(states, u.State.State)
-					if u.State.State == "offline" && !strings.Contains(u.State.Reason, "refused") {
-						t.Errorf("offline reason %q does not say why", u.State.Reason)
+					states = append(states, u.State.State.String())
+					if u.State.State == connectors.StateOffline {
+						if !strings.Contains(u.State.Reason, "refused") || strings.Contains(u.State.Reason, "reconnecting") {
+							t.Errorf("offline reason %q: want the error's words alone", u.State.Reason)
+						}
+						if u.State.RetryAt.IsZero() {
+							t.Errorf("offline after a failure without a retry time: %+v", u.State)
+						}
 					}
 				}
 			}
@@ -356,7 +361,7 @@ func TestWrongPasswordStopsRetryingAndShowsServerWords(t *testing.T) {
 	e.start()
 	eventually(t, "auth failed state", func() bool {
 		as, _ := e.core.Accounts(bg)
-		return len(as) == 1 && as[0].State == "auth failed" && as[0].Reason == "Invalid password for work"
+		return len(as) == 1 && as[0].State == connectors.StateAuthFailed && as[0].Reason == "Invalid password for work"
 	})
 	time.Sleep(200 * time.Millisecond) // several backoff periods
 	n.mu.Lock()

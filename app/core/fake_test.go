@@ -48,6 +48,7 @@ type fakeNet struct {
 	unsubErr  error             // non-nil: Unsubscribe fails with it
 	values    map[*fakeConn]int // connector value → how many Runs it served
 	drop      chan struct{}     // closed by dropLink: the connected Run fails
+	sendErr   error             // non-nil: Send fails with it
 }
 
 var nets = struct {
@@ -162,6 +163,9 @@ func (f *fakeConn) Send(ctx context.Context, msg connectors.Outgoing) (string, e
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.sendErr != nil {
+		return "", n.sendErr
+	}
 	n.sent = append(n.sent, msg)
 	n.sentFiles = append(n.sentFiles, files...)
 	return "remote-" + msg.LocalID, nil

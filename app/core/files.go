@@ -57,7 +57,7 @@ func (c *Core) fileLoop(ctx context.Context, ar *accountRun) {
 // fetchRound fetches the pending attachments of up to filesPerRound rows;
 // more reports whether a full round was read.
 func (c *Core) fetchRound(ctx context.Context, ar *accountRun) (more bool, err error) {
-	if _, st := ar.snapshot(); st.State != connectors.StateOnline.String() {
+	if _, st := ar.snapshot(); st.State != connectors.StateOnline {
 		return false, nil
 	}
 	pend, err := c.store.PendingAttachments(ctx, ar.name, filesPerRound)
@@ -112,7 +112,7 @@ func (c *Core) fetchFiles(ctx context.Context, ar *accountRun, msgRow int64, rem
 		return nil
 	}
 	conn, st := ar.snapshot()
-	if conn == nil || st.State != connectors.StateOnline.String() {
+	if conn == nil || st.State != connectors.StateOnline {
 		return connectors.ErrNotConnected
 	}
 	wctx := context.WithoutCancel(ctx)

@@ -47,7 +47,7 @@ func (c *Core) LoadOlder(ctx context.Context, convRow int64, want int) (added in
 	if !ok {
 		return 0, false, nil // the network keeps no history to ask
 	}
-	if st.State != connectors.StateOnline.String() {
+	if st.State != connectors.StateOnline {
 		return 0, true, fmt.Errorf("older messages: %s is not online", conv.Account)
 	}
 	c.mu.Lock()

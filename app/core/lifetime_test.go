@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"switchboard/app/policy"
+	"switchboard/connectors"
 )
 
 // The connector lifetime (connectors.Connector, "Lifetime"): one value per
@@ -56,14 +57,14 @@ func TestReconnectingAccountStillOffersItsNetworksActions(t *testing.T) {
 	n.dropLink(1 << 30) // never connects again
 	eventually(t, "the account offline", func() bool {
 		as, err := e.core.Accounts(bg)
-		return err == nil && len(as) == 1 && as[0].State != "online"
+		return err == nil && len(as) == 1 && as[0].State != connectors.StateOnline
 	})
 	as, err := e.core.Accounts(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"block", "unsubscribe", "history"} {
-		if !strings.Contains(strings.Join(as[0].Capabilities, ","), want) {
+	for _, want := range []connectors.Capability{connectors.CapBlock, connectors.CapUnsubscribe, connectors.CapHistory} {
+		if !as[0].Has(want) {
 			t.Errorf("capabilities while reconnecting = %v, want %s", as[0].Capabilities, want)
 		}
 	}

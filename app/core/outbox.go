@@ -160,7 +160,7 @@ func (c *Core) sendLoop(ctx context.Context, ar *accountRun) {
 // whether there was one that could be attempted.
 func (c *Core) sendNext(ctx context.Context, ar *accountRun) (bool, error) {
 	conn, st := ar.snapshot()
-	if conn == nil || st.State != connectors.StateOnline.String() {
+	if conn == nil || st.State != connectors.StateOnline {
 		return false, nil
 	}
 	items, err := c.store.Outbox(ctx, ar.name, storage.SendPending)

@@ -240,8 +240,9 @@ func (c *Core) applyState(e connectors.ConnectionState) (Update, bool) {
 		return Update{}, false
 	}
 	ar.mu.Lock()
-	ar.status.State = e.State.String()
+	ar.status.State = e.State
 	ar.status.Reason = e.Reason
+	ar.status.RetryAt = e.RetryAt
 	if e.Self != "" {
 		ar.status.Self = e.Self
 	}

@@ -15,37 +15,53 @@ import (
 	"switchboard/storage"
 )
 
-// Parameters of the control socket methods that take more than one value.
+// Parameters of the control socket methods that take more than one
+// value. Their JSON names are the scripting interface (docs/CONTROL.md):
+// change them only compatibly.
 type (
 	pRemove struct {
-		Name  string
-		Purge bool
+		Name  string `json:"name"`
+		Purge bool   `json:"purge,omitempty"`
 	}
 	pTest struct {
-		Spec    AccountSpec
-		Timeout time.Duration
+		Spec      AccountSpec `json:"spec"`
+		TimeoutMS int64       `json:"timeout_ms,omitempty"` // 0: the default (20 s)
 	}
-	pRow      struct{ Row int64 }
+	pRow struct {
+		Row int64 `json:"id"`
+	}
 	pMessages struct {
-		Conv, Before int64
-		Limit        int
+		Conv   int64 `json:"conversation"`
+		Before int64 `json:"before,omitempty"`
+		Limit  int   `json:"limit,omitempty"`
 	}
 	pMute struct {
-		Row   int64
-		Muted bool
+		Row   int64 `json:"id"`
+		Muted bool  `json:"muted"`
 	}
 	pSearch struct {
-		Query         string
-		Limit, Offset int
+		Query  string `json:"query"`
+		Limit  int    `json:"limit,omitempty"`
+		Offset int    `json:"offset,omitempty"`
 	}
 	pMark struct {
-		Account, Handle string
-		Kind            storage.ContactKind
-		How             string
+		Account string              `json:"account"`
+		Handle  string              `json:"handle"`
+		Kind    storage.ContactKind `json:"kind"`
+		How     string              `json:"how,omitempty"`
 	}
-	pLedger  struct{ Account, Brand string }
-	pAccount struct{ Account string }
-	pUnsub   struct{ Account, Handle, How string }
+	pLedger struct {
+		Account string `json:"account,omitempty"`
+		Brand   string `json:"brand,omitempty"`
+	}
+	pAccount struct {
+		Account string `json:"account,omitempty"`
+	}
+	pUnsub struct {
+		Account string `json:"account"`
+		Handle  string `json:"handle"`
+		How     string `json:"how,omitempty"`
+	}
 )
 
 // dispatch runs one control request against the in-process core.
@@ -84,7 +100,7 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 		if err := dec(&p); err != nil {
 			return nil, err
 		}
-		return nil, c.TestAccount(ctx, p.Spec, p.Timeout)
+		return nil, c.TestAccount(ctx, p.Spec, time.Duration(p.TimeoutMS)*time.Millisecond)
 	case "Conversations":
 		var p storage.ConvQuery
 		if err := dec(&p); err != nil {
@@ -283,7 +299,7 @@ func (cl *Client) RemoveAccount(ctx context.Context, name string, purge bool) er
 	return cl.call(ctx, "RemoveAccount", pRemove{name, purge}, nil)
 }
 func (cl *Client) TestAccount(ctx context.Context, spec AccountSpec, timeout time.Duration) error {
-	return cl.call(ctx, "TestAccount", pTest{spec, timeout}, nil)
+	return cl.call(ctx, "TestAccount", pTest{spec, timeout.Milliseconds()}, nil)
 }
 func (cl *Client) Conversations(ctx context.Context, q storage.ConvQuery) (out []storage.Conversation, err error) {
 	return out, cl.call(ctx, "Conversations", q, &out)
@@ -304,7 +320,7 @@ func (cl *Client) LoadOlder(ctx context.Context, conv int64, want int) (int, boo
 }
 
 type pLoadOlder struct {
-	Conv int64 `json:"conv"`
+	Conv int64 `json:"conversation"`
 	Want int   `json:"want"`
 }
 

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -73,7 +72,7 @@ func (c *Core) startAccount(a storage.Account) {
 	ar := &accountRun{
 		name: a.Name, network: a.Network, conn: conn, cancel: cancel,
 		done: make(chan struct{}), kick: make(chan struct{}, 1), files: make(chan struct{}, 1),
-		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting.String(), Since: c.now()},
+		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting, Since: c.now()},
 	}
 	c.accounts[a.Name] = ar
 	c.accWG.Add(1)
@@ -138,7 +137,7 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 		started := c.now()
 		err := ar.conn.Run(ctx, acct, c.secrets.For(a.Name), c.events)
 		if ctx.Err() != nil {
-			c.emitState(context.WithoutCancel(ctx), ar.name, connectors.StateOffline, "disconnected")
+			c.emitState(context.WithoutCancel(ctx), ar.name, connectors.StateOffline, "")
 			return
 		}
 		var authErr *connectors.AuthError
@@ -162,7 +161,7 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 		if err != nil {
 			reason = err.Error()
 		}
-		c.emitState(ctx, ar.name, connectors.StateOffline, fmt.Sprintf("%s; reconnecting in %s", reason, d.Round(time.Second)))
+		c.emitEvent(ctx, connectors.ConnectionState{Account: ar.name, State: connectors.StateOffline, Reason: reason, RetryAt: c.now().Add(d)})
 		c.log.Info("account disconnected", "account", ar.name, "retry_in", d, "err", err)
 		t := time.NewTimer(d)
 		select {
@@ -191,7 +190,10 @@ func backoff(attempt int, min, max time.Duration) time.Duration {
 // emitState puts a supervisor-made state change on the event channel, so
 // it is ordered with the connector's own events.
 func (c *Core) emitState(ctx context.Context, account string, st connectors.ConnState, reason string) {
-	ev := connectors.ConnectionState{Account: account, State: st, Reason: reason}
+	c.emitEvent(ctx, connectors.ConnectionState{Account: account, State: st, Reason: reason})
+}
+
+func (c *Core) emitEvent(ctx context.Context, ev connectors.ConnectionState) {
 	select {
 	case c.events <- ev:
 	case <-ctx.Done():

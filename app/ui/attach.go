@@ -266,7 +266,7 @@ func (v *view) pendingNote(account string) string {
 	switch {
 	case !ok || st.Disabled:
 		return "not downloaded"
-	case st.State != connectors.StateOnline.String():
+	case st.State != connectors.StateOnline:
 		return "not downloaded yet (offline)"
 	}
 	return "downloading…"

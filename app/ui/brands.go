@@ -14,6 +14,7 @@ import (
 
 	"switchboard/app/core"
 	"switchboard/assets"
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -188,7 +189,7 @@ func (b *brandsView) choose(i int) {
 	if !br.Until.IsZero() {
 		b.until.SetText(br.Until.Local().Format("2006-01-02"))
 	}
-	if b.v.hasCapability(br.Account, "unsubscribe") {
+	if b.v.hasCapability(br.Account, connectors.CapUnsubscribe) {
 		b.unsub.Show()
 	} else {
 		b.unsub.Hide()

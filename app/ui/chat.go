@@ -2,10 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"switchboard/app/core"
 	"switchboard/assets"
 	"switchboard/connectors"
 	"switchboard/storage"
@@ -471,12 +469,12 @@ func (p *chatPane) accountsChanged() {
 	if p.open == 0 {
 		return
 	}
-	if p.v.hasCapability(p.conv.Account, "subject") {
+	if p.v.hasCapability(p.conv.Account, connectors.CapSubject) {
 		p.subject.Show()
 	} else {
 		p.subject.Hide()
 	}
-	p.files.show(p.v.hasCapability(p.conv.Account, "send-files"))
+	p.files.show(p.v.hasCapability(p.conv.Account, connectors.CapSendFiles))
 	p.refreshPendingFiles()
 	st, ok := p.v.accountStatus(p.conv.Account)
 	reason := ""
@@ -485,7 +483,7 @@ func (p *chatPane) accountsChanged() {
 		reason = fmt.Sprintf("The account %q was removed; you can read this conversation but not answer.", p.conv.Account)
 	case st.Disabled:
 		reason = fmt.Sprintf("%s is disabled.", st.Name)
-	case st.State != connectors.StateOnline.String():
+	case st.State != connectors.StateOnline:
 		reason = fmt.Sprintf("%s is %s", st.Name, strings.ToLower(stateLabel(st.State)))
 		if st.Reason != "" {
 			reason += ": " + st.Reason
@@ -552,32 +550,15 @@ func (p *chatPane) toggleMute() {
 	})
 }
 
-// submit sends the composer's text to the open conversation.
-// retry re-queues a failed message through the outbox. Its outbox ID is
-// known for messages sent in this session, or read from the archive's
-// "local:<ID>" remote ID; failing both (the API has no lookup), the text
-// is sent again as a new message.
+// retry re-queues a failed message through the outbox item the archive
+// names for it (Message.OutboxID).
 func (v *view) retry(m storage.Message) {
-	id, known := v.outbox[m.Row]
-	if !known {
-		// The archive names a queued message "local:<outbox ID>" until the network gives it an ID.
-		if s, ok := strings.CutPrefix(m.RemoteID, "local:"); ok {
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-				id, known = n, true
-			}
-		}
+	if m.OutboxID == 0 {
+		v.showError("Retry", errors.New("this message was not sent from here, so there is nothing to send again"))
+		return
 	}
 	v.async(func(ctx context.Context) func() {
-		var err error
-		if known {
-			err = v.be.Retry(ctx, id)
-		} else {
-			var it storage.OutboxItem
-			it, err = v.be.Send(ctx, core.SendRequest{ConvRow: m.ConvRow, Text: m.Text, Action: m.Action})
-			if err == nil {
-				return func() { v.outbox[it.MsgRow] = it.ID }
-			}
-		}
+		err := v.be.Retry(ctx, m.OutboxID)
 		return func() {
 			if err != nil {
 				v.showError("Retry", err)
@@ -587,10 +568,10 @@ func (v *view) retry(m storage.Message) {
 }
 
 // hasCapability says whether an account's network offers an action.
-func (v *view) hasCapability(account, capability string) bool {
+func (v *view) hasCapability(account string, capability connectors.Capability) bool {
 	for _, a := range v.accounts {
 		if a.Name == account {
-			return slices.Contains(a.Capabilities, capability)
+			return a.Has(capability)
 		}
 	}
 	return false

@@ -88,7 +88,7 @@ func (p *chatPane) submit() {
 	}
 	p.composer.SetText("")
 	p.v.async(func(ctx context.Context) func() {
-		it, err := p.v.be.Send(ctx, req)
+		_, err := p.v.be.Send(ctx, req)
 		return func() {
 			if err != nil {
 				if p.composer.Text == "" {
@@ -99,9 +99,7 @@ func (p *chatPane) submit() {
 				}
 				p.files.restore(req.Files)
 				p.v.showError("Send", err)
-				return
 			}
-			p.v.outbox[it.MsgRow] = it.ID
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2/widget"
 
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -230,14 +231,16 @@ func isURLEnd(b byte) bool {
 }
 
 // stateLabel is a connection state in the user's words.
-func stateLabel(state string) string {
+func stateLabel(state connectors.ConnState) string {
 	switch state {
-	case "online":
+	case connectors.StateOnline:
 		return "Online"
-	case "connecting":
+	case connectors.StateConnecting:
 		return "Connecting…"
-	case "auth failed":
+	case connectors.StateAuthFailed:
 		return "Sign-in refused"
+	case connectors.StateNeedsSignIn:
+		return "Needs sign-in"
 	}
 	return "Offline"
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "context"
+import (
+	"context"
+
+	"switchboard/connectors"
+)
 
 // serverHistory is where asking the network for a conversation's older
 // messages stands, for the conversation open now.
@@ -18,7 +22,7 @@ type serverHistory struct {
 // whose history is all archived costs one request.
 func (p *chatPane) loadFromServer() {
 	sh := &p.server
-	if sh.fetching || (sh.asked && !sh.more) || !p.v.hasCapability(p.conv.Account, "history") {
+	if sh.fetching || (sh.asked && !sh.more) || !p.v.hasCapability(p.conv.Account, connectors.CapHistory) {
 		return
 	}
 	sh.fetching, sh.asked = true, true

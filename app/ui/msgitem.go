@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -253,7 +254,7 @@ func (r *msgRenderer) Layout(s fyne.Size) {
 // showsOriginal: a message heading whose network keeps a fuller original
 // (an e-mail's quotes and signature) gets a button for it.
 func (it *msgItem) showsOriginal() bool {
-	return !it.row.cont && it.msg.Direction == storage.In && it.p.v.hasCapability(it.msg.Account, "original")
+	return !it.row.cont && it.msg.Direction == storage.In && it.p.v.hasCapability(it.msg.Account, connectors.CapOriginal)
 }
 
 // showOriginal fetches a message's full original from its network and

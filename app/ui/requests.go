@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -96,7 +97,7 @@ func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
 		r.unblock.Hide()
 		r.purge.Hide()
 	}
-	if r.v.hasCapability(c.Account, "unsubscribe") {
+	if r.v.hasCapability(c.Account, connectors.CapUnsubscribe) {
 		r.unsub.Show()
 	} else {
 		r.unsub.Hide()

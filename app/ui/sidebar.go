@@ -13,6 +13,7 @@ import (
 
 	"switchboard/app/core"
 	"switchboard/assets"
+	"switchboard/connectors"
 	"switchboard/storage"
 )
 
@@ -165,7 +166,7 @@ func (r *accountRow) update(st core.AccountStatus, selected bool) {
 	r.status.Text = ""
 	if st.Disabled {
 		r.status.Text = "Disabled"
-	} else if st.State != "online" {
+	} else if st.State != connectors.StateOnline {
 		r.status.Text = stateLabel(st.State)
 		if st.Reason != "" {
 			r.status.Text += ": " + oneLine(st.Reason)

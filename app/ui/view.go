@@ -69,8 +69,7 @@ type view struct {
 	accounts   []core.AccountStatus
 	counts     counts
 	loaders    map[string]*loader
-	outbox     map[int64]int64 // message row → outbox ID, for Retry
-	acctDlg    *accountDialog  // the last account dialog opened
+	acctDlg    *accountDialog // the last account dialog opened
 	searchDlg  *searchDialog
 	switchDlg  *switcher
 	acceptDlg  *acceptForm
@@ -114,7 +113,6 @@ func newView(ctx context.Context, be Backend, a fyne.App, w fyne.Window, post fu
 		filter:      storage.FilterAll,
 		networks:    map[string]connectors.NetworkInfo{},
 		loaders:     map[string]*loader{},
-		outbox:      map[int64]int64{},
 		saving:      map[int64]bool{},
 		lastConvKey: LastConversationKey(""),
 	}

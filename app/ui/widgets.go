@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"switchboard/connectors"
 )
 
 // tapRow is a row that highlights on hover and when selected and calls
@@ -157,13 +158,13 @@ func newStatusDot() *canvas.Circle {
 	return c
 }
 
-func dotColor(state string) color.Color {
+func dotColor(state connectors.ConnState) color.Color {
 	switch state {
-	case "online":
+	case connectors.StateOnline:
 		return themeColor(colorOnline)
-	case "connecting":
+	case connectors.StateConnecting:
 		return themeColor(colorAway)
-	case "auth failed":
+	case connectors.StateAuthFailed, connectors.StateNeedsSignIn:
 		return themeColor(colorFailed)
 	}
 	return themeColor(theme.ColorNameDisabled)

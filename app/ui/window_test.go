@@ -64,7 +64,7 @@ func TestAddingAnAccountThroughTheForm(t *testing.T) {
 	}
 	h.waitFor("the account online in the sidebar", func() bool {
 		r := h.v.side.rows["Work"]
-		return r != nil && r.st.State == "online"
+		return r != nil && r.st.State == connectors.StateOnline
 	})
 }
 
