@@ -249,7 +249,7 @@ func TestControlSocketBadRequestsGetAnErrorAndTheServerLives(t *testing.T) {
 		{"longer than 1 MiB", huge, "longer than"},
 		{"not JSON", []byte("hello\n"), "bad control request"},
 		{"unknown method", []byte(`{"method":"Nope"}` + "\n"), "unknown control method"},
-		{"bad parameters", []byte(`{"method":"Messages","params":{"Conv":"x"}}` + "\n"), "bad parameters"},
+		{"bad parameters", []byte(`{"method":"Messages","params":{"conversation":"x"}}` + "\n"), "bad parameters"},
 		{"deep nesting", []byte(`{"method":"Search","params":` + strings.Repeat("[", 100000) + "}\n"), "bad"},
 	} {
 		r, err := rawCall(t, path, tc.line)
