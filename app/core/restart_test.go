@@ -50,7 +50,7 @@ func accountState(c *Core, name string) string {
 	}
 	for _, a := range as {
 		if a.Name == name {
-			return a.State
+			return a.State.String()
 		}
 	}
 	return ""
