@@ -27,8 +27,12 @@ echo "== go test -race"
 export GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)"
 export SWITCHBOARD_TEST_HOME="$(mktemp -d)"
 trap 'rm -rf "$SWITCHBOARD_TEST_HOME"' EXIT
+# GOTESTFLAGS and the packages are passed through the environment and split
+# on spaces only, so `-run 'A|B'` is not read as a shell pipe.
+export SB_TESTFLAGS="${GOTESTFLAGS:-}" SB_PKGS="$pkgs"
 HOME="$SWITCHBOARD_TEST_HOME" LANG=en_US.UTF-8 dbus-run-session -- sh -c '
   eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
-  go test -race -timeout 20m -count=1 '"${GOTESTFLAGS:-}"' '"$pkgs"'
+  set -f
+  go test -race -timeout 20m -count=1 $SB_TESTFLAGS $SB_PKGS
 '

@@ -18,7 +18,10 @@ var (
 	unsub = dovecot.User{Name: "unsub@localhost", Password: "unsub-secret"}
 )
 
-const waitLimit = 20 * time.Second
+// waitLimit bounds every wait for an event. It is only reached when a test
+// fails, so it is generous: on a loaded 2-core machine a first sync of a
+// 25 MB mail took more than 20 s.
+const waitLimit = 60 * time.Second
 
 type secretMap map[string]string
 
