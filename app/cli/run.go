@@ -23,10 +23,13 @@ func (a *app) run(ctx context.Context, args []string) error {
 	c, err := core.Open(ctx, a.options())
 	for try := 0; errors.Is(err, core.ErrProfileBusy) && try < 300; try++ {
 		// Another command (inbox, send…) may have the profile open for a
-		// moment; it lets go when done. A running Switchboard answers on
-		// the control socket, and then there is nothing to wait for.
-		if _, derr := core.Dial(ctx, a.profile); derr == nil {
-			break
+		// moment; it lets go when done. Its socket answers too, but only
+		// a running Switchboard (window or run) has started its accounts,
+		// and then there is nothing to wait for.
+		if cl, derr := core.Dial(ctx, a.profile); derr == nil {
+			if running, rerr := cl.Running(ctx); rerr == nil && running {
+				break
+			}
 		}
 		if try == 10 {
 			fmt.Fprintln(a.env.Stderr, "Waiting for another Switchboard command to finish with this profile…")

@@ -64,3 +64,23 @@ func TestControlSocketAnswersBeforeStart(t *testing.T) {
 		t.Fatal("the control socket accepted but never answered")
 	}
 }
+
+// A one-shot command holds the profile and answers on the socket too; a
+// `switchboard run` that finds it must wait for it, not give up as if a
+// running Switchboard held the connections (it did, under load).
+func TestControlSocketTellsAOneShotCommandFromARunningCore(t *testing.T) {
+	e := newEnv(t) // opened, never started
+	cl, err := Dial(bg, e.dir)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	if running, err := cl.Running(bg); err != nil || running {
+		t.Fatalf("before Start: running = %v, %v; want false", running, err)
+	}
+	if err := e.core.Start(bg); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := cl.Running(bg); err != nil || !running {
+		t.Fatalf("after Start: running = %v, %v; want true", running, err)
+	}
+}

@@ -162,6 +162,13 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 	return c, nil
 }
 
+// Running says whether Start (or StartOnly) has run and Close has not.
+func (c *Core) Running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runCtx != nil && !c.closed
+}
+
 // KeyMode says how the archive key is protected (keyring or passphrase).
 func (c *Core) KeyMode() storage.KeyMode { return c.store.Mode() }
 

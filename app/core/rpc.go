@@ -76,6 +76,8 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 		return nil
 	}
 	switch method {
+	case "Running":
+		return c.Running(), nil
 	case "Networks":
 		return c.Networks(ctx)
 	case "Accounts":
@@ -343,6 +345,13 @@ func (cl *Client) Retry(ctx context.Context, id int64) error {
 }
 func (cl *Client) Search(ctx context.Context, q string, limit, offset int) (out []storage.SearchHit, err error) {
 	return out, cl.call(ctx, "Search", pSearch{q, limit, offset}, &out)
+}
+
+// Running says whether the process behind the socket has started its
+// accounts (a window or `switchboard run`), rather than being a one-shot
+// command that holds the profile for a moment.
+func (cl *Client) Running(ctx context.Context) (running bool, err error) {
+	return running, cl.call(ctx, "Running", nil, &running)
 }
 func (cl *Client) UnreadTotal(ctx context.Context) (n int, err error) {
 	return n, cl.call(ctx, "UnreadTotal", nil, &n)
