@@ -135,12 +135,15 @@ func (s *shell) unlockScreen() fyne.CanvasObject {
 // openProfile opens the core (asking for the passphrase in the window if
 // needed), starts it and mounts the main view. It runs off the UI goroutine.
 func (s *shell) openProfile() {
+	unlock, prefer := false, s.opts.PreferPassphrase
 	for s.ctx.Err() == nil {
+		isNew := !storage.Exists(s.opts.ProfileDir)
 		c, err := core.Open(s.ctx, core.Options{
 			ProfileDir:       s.opts.ProfileDir,
 			Keyring:          s.opts.Keyring,
 			Passphrase:       s.passphrase,
-			PreferPassphrase: s.opts.PreferPassphrase,
+			PreferPassphrase: prefer,
+			UnlockKeyring:    unlock,
 			Logger:           s.log,
 		})
 		if err == nil {
@@ -157,18 +160,37 @@ func (s *shell) openProfile() {
 			return
 		}
 		msg := openError(err, s.opts.ProfileDir)
-		again := make(chan bool, 1)
-		fyne.Do(func() { s.showOpenError(msg, again) })
+		locked := false
+		if p, ok := storage.KeyringProblemOf(err); ok && p == storage.KeyringLocked {
+			locked = true
+		}
+		again := make(chan retryChoice, 1)
+		fyne.Do(func() { s.showOpenError(msg, again, locked, isNew) })
 		select {
 		case <-s.ctx.Done():
 			return
-		case ok := <-again:
-			if !ok {
+		case ch := <-again:
+			switch ch {
+			case retryQuit:
 				return
+			case retryUnlock:
+				unlock = true
+			case retryPassphrase:
+				prefer = true
 			}
 		}
 	}
 }
+
+// retryChoice is what the user chose on the open-error screen.
+type retryChoice int
+
+const (
+	retryQuit retryChoice = iota
+	retryAgain
+	retryUnlock     // let the keyring show its own unlock prompt
+	retryPassphrase // protect the new archive with a passphrase instead
+)
 
 // openError says in plain words why the profile could not be opened.
 func openError(err error, dir string) string {
@@ -181,6 +203,11 @@ func openError(err error, dir string) string {
 			"open it there, or restore the keyring entry.\n\nProfile: " + dir
 	case errors.Is(err, storage.ErrCorrupt):
 		return "The archive database is damaged or is not a Switchboard archive. It was left untouched.\n\nProfile: " + dir
+	case isKeyring(err, storage.KeyringLocked):
+		return "Your system keyring is locked, so the archive's key cannot be read from it or stored in it. " +
+			"Unlock it with your login password: the keyring asks in its own window."
+	case isKeyring(err, storage.KeyringTimeout):
+		return "The system keyring did not answer. Nothing was changed. Check that it runs, then try again."
 	case errors.Is(err, storage.ErrNoKeyring):
 		return "No system keyring is available to protect the archive. Start Switchboard with a passphrase " +
 			"(set SWITCHBOARD_PASSPHRASE_FILE) or where a Secret Service keyring runs."
@@ -194,25 +221,44 @@ func openError(err error, dir string) string {
 
 var errCancelled = errors.New("unlocking was cancelled")
 
-func (s *shell) showOpenError(msg string, again chan<- bool) {
+func isKeyring(err error, p storage.KeyringProblem) bool {
+	got, ok := storage.KeyringProblemOf(err)
+	return ok && got == p
+}
+
+// showOpenError shows why the profile did not open, with what can be done:
+// try again, or for a locked keyring unlock it (and, for a new profile,
+// use a passphrase instead), or quit.
+func (s *shell) showOpenError(msg string, again chan<- retryChoice, locked, isNew bool) {
 	s.busy.Hide()
 	s.status.SetText(msg)
-	try := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), func() {
-		select {
-		case again <- true:
-			s.win.SetContent(s.unlockScreen())
-		default:
+	choose := func(ch retryChoice) func() {
+		return func() {
+			select {
+			case again <- ch:
+				s.win.SetContent(s.unlockScreen())
+			default:
+			}
 		}
-	})
+	}
+	try := widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), choose(retryAgain))
+	if locked {
+		try = widget.NewButtonWithIcon("Unlock keyring", theme.LoginIcon(), choose(retryUnlock))
+	}
 	try.Importance = widget.HighImportance
 	quit := widget.NewButton("Quit", func() {
 		select {
-		case again <- false:
+		case again <- retryQuit:
 		default:
 		}
 		s.app.Quit()
 	})
 	s.actions.Objects = []fyne.CanvasObject{layout.NewSpacer(), quit, try, layout.NewSpacer()}
+	if locked && isNew {
+		// Three buttons do not fit in a row: the way forward first.
+		s.actions.Objects = []fyne.CanvasObject{layout.NewSpacer(), container.NewVBox(try,
+			widget.NewButton("Use a passphrase instead", choose(retryPassphrase)), quit), layout.NewSpacer()}
+	}
 	s.actions.Refresh()
 }
 
@@ -250,7 +296,7 @@ func (s *shell) askPassphrase(create bool, answer chan<- []byte) {
 	help := "This profile is protected by a passphrase. Enter it to open your messages."
 	if create {
 		title = "Protect your archive"
-		help = "No system keyring is available, so your archive will be encrypted with a passphrase. " +
+		help = "Your archive will be encrypted with a passphrase instead of the system keyring. " +
 			"Choose one you will remember: without it the archive cannot be opened."
 	}
 	submit := func() {
