@@ -178,6 +178,15 @@ CREATE INDEX msg_conv_time ON messages(conv_id, time, id);
 	`
 CREATE INDEX outbox_msg ON outbox(msg_id);
 `,
+	// 5: the audit log: every plaintext export, when and by whom.
+	`
+CREATE TABLE audit (
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	time   INTEGER NOT NULL,           -- unix ms
+	kind   TEXT NOT NULL,              -- "export"
+	detail BLOB NOT NULL               -- sealed, associated data = id, time and kind
+);
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.

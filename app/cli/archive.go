@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"switchboard/app/core"
+	"switchboard/storage"
 )
 
 func (a *app) export(ctx context.Context, args []string) error {
@@ -24,6 +27,13 @@ func (a *app) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
+	if cl, ok := api.(*core.Client); ok {
+		if mode, _ := storage.ReadKeyMode(a.profile); mode == storage.ModePassphrase {
+			// The running Switchboard exports a passphrase archive only
+			// to a process that knows the passphrase.
+			cl.SetExportPassphrase(func() ([]byte, error) { return a.passphrase(false) })
+		}
+	}
 	if *out == "" {
 		bw := bufio.NewWriterSize(a.rawOut(), 1<<16)
 		if _, err := api.Export(ctx, bw); err != nil {
@@ -92,5 +102,36 @@ func (a *app) importArchive(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.env.Stdout, "Imported %d new messages (%d already present, %d lines read).\n", st.Inserted, st.Duplicates, st.Read)
+	return nil
+}
+
+func (a *app) audit(ctx context.Context, args []string) error {
+	fs := newFlags("audit")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	api, _, done, err := a.api(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	log, err := api.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if log == nil {
+			log = []storage.AuditEntry{}
+		}
+		return writeJSON(a.env.Stdout, log)
+	}
+	if len(log) == 0 {
+		fmt.Fprintln(a.env.Stdout, "The archive has not been exported.")
+		return nil
+	}
+	for _, e := range log {
+		fmt.Fprintf(a.env.Stdout, "%s  %-15s %s\n", e.Time.Local().Format("2006-01-02 15:04:05"), e.Kind, e.Detail)
+	}
 	return nil
 }

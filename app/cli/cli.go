@@ -63,6 +63,7 @@ Messages:
   search QUERY [--json] [--limit N] [--offset N]
   export --format jsonl [--out FILE]
   import --format jsonl FILE
+  audit [--json]                     every export of the archive (and every refused one)
 
 Brands (only you start a conversation with a brand):
   brand list [--json]
@@ -167,6 +168,8 @@ func (a *app) dispatch(ctx context.Context, cmd string, args []string) error {
 		return a.brand(ctx, args)
 	case "consent":
 		return a.consent(ctx, args)
+	case "audit":
+		return a.audit(ctx, args)
 	case "pref":
 		return a.pref(ctx, args)
 	}

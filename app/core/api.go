@@ -73,6 +73,8 @@ type API interface {
 	Export(ctx context.Context, w io.Writer) (int, error)
 	// Import reads a JSONL archive.
 	Import(ctx context.Context, r io.Reader) (storage.ImportStats, error)
+	// Audit is the archive's audit log: every export, and every refused one.
+	Audit(ctx context.Context) ([]storage.AuditEntry, error)
 
 	// Brands lists contacts classified as brands with consent and evidence.
 	Brands(ctx context.Context) ([]BrandStatus, error)

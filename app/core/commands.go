@@ -152,8 +152,12 @@ func (c *Core) Counts(ctx context.Context) (storage.ConvCounts, error) {
 	return n, nil
 }
 
-// Export writes the archive as JSONL.
+// Export writes the archive as JSONL (a process that opened the archive
+// itself, with its key), and logs it in the audit log.
 func (c *Core) Export(ctx context.Context, w io.Writer) (int, error) {
+	if err := c.store.AddAudit(ctx, c.now(), "export", "plaintext export by the process that opened the archive"); err != nil {
+		return 0, fmt.Errorf("export: %w", err)
+	}
 	n, err := c.store.Export(ctx, w)
 	if err != nil {
 		return n, fmt.Errorf("export: %w", err)

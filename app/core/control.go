@@ -232,11 +232,34 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 	writeResponse(conn, res, err)
 }
 
-// export answers first, then streams; an error mid-stream truncates it
-// and the client reports the short read.
-func (s *controlServer) export(ctx context.Context, conn net.Conn, _ json.RawMessage) {
+// pExport are the parameters of Export over the socket.
+type pExport struct {
+	// Passphrase of a passphrase-mode archive: any process of the user can
+	// reach the socket, so the plaintext archive needs what opening it does.
+	Passphrase string `json:"passphrase,omitempty"`
+}
+
+// export checks the passphrase (passphrase mode), logs the export in the
+// archive's audit log, answers, then streams; an error mid-stream
+// truncates it and the client reports the short read.
+func (s *controlServer) export(ctx context.Context, conn net.Conn, raw json.RawMessage) {
+	who := "over the control socket"
+	if uid, err := peerUID(conn); err == nil {
+		who = fmt.Sprintf("over the control socket, by a process of user %d", uid)
+	}
+	var p pExport
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			writeResponse(conn, nil, fmt.Errorf("bad parameters for Export: %w", err))
+			return
+		}
+	}
+	if err := s.api.exportAllowed(ctx, []byte(p.Passphrase), who); err != nil {
+		writeResponse(conn, nil, err)
+		return
+	}
 	writeResponse(conn, struct{}{}, nil)
-	if _, err := s.api.Export(ctx, conn); err != nil {
+	if _, err := s.api.store.Export(ctx, conn); err != nil {
 		s.log.Error("control export", "err", err)
 	}
 }

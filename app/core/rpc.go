@@ -170,6 +170,8 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 			return nil, err
 		}
 		return c.Search(ctx, p.Query, p.Limit, p.Offset)
+	case "Audit":
+		return c.Audit(ctx)
 	case "UnreadTotal":
 		return c.UnreadTotal(ctx)
 	case "Counts":
@@ -212,7 +214,15 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 
 // Client is the API of a Switchboard process that holds the profile,
 // reached over its control socket.
-type Client struct{ path string }
+type Client struct {
+	path       string
+	exportPass func() ([]byte, error) // see SetExportPassphrase
+}
+
+// SetExportPassphrase gives Export the archive's passphrase (asked only
+// when Export is called): the running process needs it to export a
+// passphrase-protected archive to another process.
+func (cl *Client) SetExportPassphrase(f func() ([]byte, error)) { cl.exportPass = f }
 
 // ErrNotRunning means no Switchboard process answers on the profile's socket.
 var ErrNotRunning = errors.New("no running Switchboard holds this profile")
@@ -353,6 +363,9 @@ func (cl *Client) Search(ctx context.Context, q string, limit, offset int) (out 
 func (cl *Client) Running(ctx context.Context) (running bool, err error) {
 	return running, cl.call(ctx, "Running", nil, &running)
 }
+func (cl *Client) Audit(ctx context.Context) (out []storage.AuditEntry, err error) {
+	return out, cl.call(ctx, "Audit", nil, &out)
+}
 func (cl *Client) UnreadTotal(ctx context.Context) (n int, err error) {
 	return n, cl.call(ctx, "UnreadTotal", nil, &n)
 }
@@ -385,7 +398,15 @@ func (cl *Client) Export(ctx context.Context, w io.Writer) (int, error) {
 		return 0, fmt.Errorf("reach the running Switchboard: %w", err)
 	}
 	defer conn.Close()
-	if err := writeRequest(conn, "Export", nil); err != nil {
+	var params any
+	if cl.exportPass != nil {
+		pass, err := cl.exportPass()
+		if err != nil {
+			return 0, fmt.Errorf("export: %w", err)
+		}
+		params = pExport{Passphrase: string(pass)}
+	}
+	if err := writeRequest(conn, "Export", params); err != nil {
 		return 0, err
 	}
 	br := bufio.NewReader(conn)
