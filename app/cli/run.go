@@ -70,6 +70,13 @@ func (a *app) run(ctx context.Context, args []string) error {
 				return nil
 			}
 			for _, u := range batch {
+				if u.Kind == core.UpdArchive {
+					msg := u.ArchiveError
+					if msg == "" {
+						msg = "the archive stores messages again"
+					}
+					fmt.Fprintf(a.env.Stderr, "%s  archive: %s\n", time.Now().Format("15:04:05"), msg)
+				}
 				if u.Kind == core.UpdAccount && u.State != nil && shown.differs(u.Account, u.State) {
 					fmt.Fprintf(a.env.Stderr, "%s  %s: %s\n", time.Now().Format("15:04:05"), u.Account, stateLine(*u.State))
 				}

@@ -172,6 +172,7 @@ const (
 	UpdAccount                        // an account was added/removed or changed connection state
 	UpdBrands                         // consent or classification changed
 	UpdTyping                         // someone is typing in a conversation
+	UpdArchive                        // the archive stopped or resumed storing received messages (ArchiveError)
 )
 
 // Update is one change the core reports to subscribers (the GUI). Updates
@@ -188,4 +189,7 @@ type Update struct {
 	Title  string // conversation title, for notifications
 	State  *AccountStatus
 	Typing *connectors.Typing
+	// ArchiveError, for UpdArchive: why the archive refuses new messages
+	// (they are held, nothing is dropped); "" when it stores them again.
+	ArchiveError string
 }

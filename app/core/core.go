@@ -65,6 +65,12 @@ type Core struct {
 	ctlCancel context.CancelFunc
 	closed    bool
 	hist      map[int64]histState // conversation row → paging back on its network
+	// archiveErr is the archive's current write error for received
+	// messages ("" = it writes); see holdMessages.
+	archiveErr string
+	// putMessages writes a batch of messages: the store's PutMessages;
+	// this package's tests wrap it to make the archive fail for a while.
+	putMessages func(context.Context, []storage.MessageIn) ([]storage.PutResult, error)
 }
 
 // DefaultProfileDir is the OS's per-user config directory + "switchboard".
@@ -138,6 +144,7 @@ func Open(ctx context.Context, opt Options) (*Core, error) {
 		bus:      newBus(),
 		accounts: map[string]*accountRun{}, hist: map[int64]histState{},
 	}
+	c.putMessages = st.PutMessages
 	c.pol, err = newBrandPolicy(ctx, c)
 	if err != nil {
 		c.closeStorage()

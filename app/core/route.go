@@ -32,7 +32,7 @@ func (c *Core) route(ctx context.Context) {
 					break fill
 				}
 			}
-			c.apply(context.WithoutCancel(ctx), batch)
+			c.apply(context.WithoutCancel(ctx), batch, ctx.Done())
 		case <-stopping:
 			stopping = nil
 			go func() {
@@ -44,7 +44,7 @@ func (c *Core) route(ctx context.Context) {
 			for {
 				select {
 				case ev := <-c.events:
-					c.apply(context.WithoutCancel(ctx), []connectors.Event{ev})
+					c.apply(context.WithoutCancel(ctx), []connectors.Event{ev}, ctx.Done())
 				default:
 					return
 				}
@@ -55,8 +55,10 @@ func (c *Core) route(ctx context.Context) {
 
 // apply handles one batch of events in order. Contact and consent changes
 // are written at once (later messages of the batch are classified with
-// them); messages are written together in one storage batch.
-func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
+// them); messages are written together in one storage batch, held until
+// the archive takes them (see holdMessages); stopping is closed when the
+// core is closing.
+func (c *Core) apply(ctx context.Context, batch []connectors.Event, stopping <-chan struct{}) {
 	var (
 		ins     []storage.MessageIn
 		live    []bool
@@ -104,7 +106,7 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 	stored := true
 	if len(ins) > 0 {
 		var ups []Update
-		ups, stored = c.storeMessages(ctx, ins, live)
+		ups, stored = c.holdMessages(ctx, ins, live, stopping)
 		updates = append(updates, ups...)
 	}
 	// Read elsewhere: after the batch's messages, which it may name.
@@ -133,15 +135,78 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event) {
 	c.bus.publish(updates)
 }
 
-// storeMessages writes a batch, retrying a failing database a few times so
-// that a transient error (disk briefly full, busy) loses nothing.
+// Holding a batch the archive refuses: the router retries it, waiting
+// holdRetryMin doubling to holdRetryMax between tries, and reads no other
+// event meanwhile, so the connectors block on the full event channel
+// (backpressure) instead of anything being dropped: IRC keeps no history
+// to fetch a dropped message again.
+const (
+	holdRetryMin = 200 * time.Millisecond
+	holdRetryMax = 10 * time.Second
+	// closeTries bounds the tries once the core is closing: a process
+	// that must exit cannot wait for a disk that never recovers.
+	closeTries = 3
+)
+
+// holdMessages writes a batch of received messages, retrying until the
+// archive takes it. While it fails the archive's error is published
+// (UpdArchive) for the window to show, and cleared when a write succeeds.
+func (c *Core) holdMessages(ctx context.Context, ins []storage.MessageIn, live []bool, stopping <-chan struct{}) ([]Update, bool) {
+	wait, closingTries := holdRetryMin, 0
+	for try := 1; ; try++ {
+		res, err := c.putMessages(ctx, ins)
+		if err == nil {
+			c.setArchiveError("")
+			return c.storedUpdates(ctx, ins, live, res), true
+		}
+		c.log.Error("store messages; holding the batch", "count", len(ins), "try", try, "err", err)
+		c.setArchiveError(fmt.Sprintf("The archive cannot store new messages (%v). %d received messages are held in memory and new ones wait on the network until it can; nothing is dropped.", err, len(ins)))
+		select {
+		case <-stopping:
+			if closingTries++; closingTries >= closeTries {
+				c.log.Error("closing with messages the archive refused", "count", len(ins), "err", err)
+				return nil, false
+			}
+		default:
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-stopping:
+			t.Stop()
+		}
+		wait = min(2*wait, holdRetryMax)
+	}
+}
+
+// setArchiveError publishes the archive's write error ("" = writing again)
+// when it changes.
+func (c *Core) setArchiveError(msg string) {
+	c.mu.Lock()
+	changed := c.archiveErr != msg
+	c.archiveErr = msg
+	c.mu.Unlock()
+	if changed {
+		c.bus.publish([]Update{{Kind: UpdArchive, ArchiveError: msg}})
+	}
+}
+
+// ArchiveError is the archive's current write error, "" when it writes.
+func (c *Core) ArchiveError() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.archiveErr
+}
+
+// storeMessages writes a batch fetched on request (older history),
+// retrying a failing database a few times; the caller reports a failure.
 func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live []bool) ([]Update, bool) {
 	var (
 		res []storage.PutResult
 		err error
 	)
 	for try := 0; try < 5; try++ {
-		res, err = c.store.PutMessages(ctx, ins)
+		res, err = c.putMessages(ctx, ins)
 		if err == nil {
 			break
 		}
@@ -151,6 +216,12 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 	if err != nil {
 		return nil, false
 	}
+	return c.storedUpdates(ctx, ins, live, res), true
+}
+
+// storedUpdates makes the updates for a stored batch: the new messages,
+// notifying where a person would want to know.
+func (c *Core) storedUpdates(ctx context.Context, ins []storage.MessageIn, live []bool, res []storage.PutResult) []Update {
 	quiet := c.inQuietHours(ctx)
 	convs := map[int64]*storage.Conversation{} // looked up once per batch
 	var ups []Update
@@ -183,7 +254,7 @@ func (c *Core) storeMessages(ctx context.Context, ins []storage.MessageIn, live 
 		}
 		ups = append(ups, u)
 	}
-	return ups, true
+	return ups
 }
 
 func storedMessage(in storage.MessageIn, r storage.PutResult) storage.Message {

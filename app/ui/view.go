@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
 	"switchboard/connectors"
@@ -80,13 +81,17 @@ type view struct {
 	saving         map[int64]bool // attachment IDs being saved
 	saveDir        string         // the folder last saved to
 
-	side   *sidebar
-	list   *convList
-	chat   *chatPane
-	brands *brandsView
-	right  *fyne.Container
-	tray   *trayState
-	root   fyne.CanvasObject
+	// banner shows a core-level problem across the window's top (the
+	// archive refusing new messages); hidden while there is none.
+	banner    *widget.Label
+	bannerBox *fyne.Container // the layout holding the banner above the rest
+	side      *sidebar
+	list      *convList
+	chat      *chatPane
+	brands    *brandsView
+	right     *fyne.Container
+	tray      *trayState
+	root      fyne.CanvasObject
 	// restyle rebuilds the window content after a theme change.
 	restyle func()
 	// lastConvKey is the Fyne preference remembering this profile's open conversation.
@@ -132,7 +137,26 @@ func (v *view) layout() fyne.CanvasObject {
 	inner.Offset = 0.34
 	outer := container.NewHSplit(v.side.root, inner)
 	outer.Offset = 0.2
-	return outer
+	if v.banner == nil {
+		v.banner = widget.NewLabel("")
+		v.banner.Importance = widget.DangerImportance
+		v.banner.Wrapping = fyne.TextWrapWord
+		v.banner.Hide()
+	}
+	v.bannerBox = container.NewBorder(v.banner, nil, nil, nil, outer)
+	return v.bannerBox
+}
+
+// showArchiveError shows the archive's write error in the banner, or
+// hides the banner when msg is "".
+func (v *view) showArchiveError(msg string) {
+	v.banner.SetText(msg)
+	if msg == "" {
+		v.banner.Hide()
+	} else {
+		v.banner.Show()
+	}
+	v.bannerBox.Refresh() // the rest moves down or back up
 }
 
 // start loads everything and follows the core's updates until ctx ends.
@@ -232,6 +256,8 @@ func (v *view) apply(batch []core.Update) {
 			if u.Typing != nil {
 				v.chat.typing(u.ConvRow, *u.Typing)
 			}
+		case core.UpdArchive:
+			v.showArchiveError(u.ArchiveError)
 		}
 	}
 	if convs {

@@ -202,11 +202,31 @@ func (c *Client) RunErrors() []error {
 // and returns the index after it.
 func (c *Client) WaitOnline(t testing.TB, from int) int {
 	t.Helper()
-	_, i := c.Events.WaitFor(t, from, c.Account.ID+" online", func(ev connectors.Event) bool {
+	online := func(ev connectors.Event) bool {
 		s, ok := ev.(connectors.ConnectionState)
 		return ok && s.State == connectors.StateOnline
+	}
+	idx := -1
+	c.Events.Until(Wait, func(evs []connectors.Event) bool {
+		for i := from; i < len(evs); i++ {
+			if online(evs[i]) {
+				idx = i
+				return true
+			}
+		}
+		return false
 	})
-	return i + 1
+	if idx < 0 {
+		// Say why: every state change since from, and what each Run returned.
+		var states []string
+		for i, ev := range c.Events.Events() {
+			if s, ok := ev.(connectors.ConnectionState); ok && i >= from {
+				states = append(states, fmt.Sprintf("%s %q", s.State, s.Reason))
+			}
+		}
+		t.Fatalf("timed out after %s waiting for %s online; states since: %v; Run returned: %v", Wait, c.Account.ID, states, c.RunErrors())
+	}
+	return idx + 1
 }
 
 // Send sends text, retrying while the connector is not connected (as the
