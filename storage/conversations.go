@@ -417,3 +417,39 @@ func (t *wtx) idsAndConvs(q string, args ...any) ([]int64, map[int64]bool, error
 	}
 	return ids, convs, rows.Err()
 }
+
+// UnreadByAccount sums each account's unread counts over its unmuted
+// conversations, by account name, from clear columns: only the account
+// names are opened (and cached), no conversation is decrypted. Accounts
+// without unread messages are absent.
+func (s *Store) UnreadByAccount(ctx context.Context) (map[string]int, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT account_id, SUM(unread) FROM conversations
+		WHERE muted = 0 AND unread > 0 AND last_msg != 0 GROUP BY account_id`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: unread by account: %w", err)
+	}
+	type sum struct{ id, n int64 }
+	var sums []sum
+	for rows.Next() {
+		var x sum
+		if err := rows.Scan(&x.id, &x.n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: unread by account: %w", err)
+		}
+		sums = append(sums, x)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("storage: unread by account: %w", err)
+	}
+	out := make(map[string]int, len(sums))
+	for _, x := range sums {
+		ai, err := s.accountInfo(ctx, x.id)
+		if err != nil {
+			return nil, err
+		}
+		out[ai.name] += int(x.n)
+	}
+	return out, nil
+}

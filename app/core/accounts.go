@@ -32,14 +32,9 @@ func (c *Core) Accounts(ctx context.Context) ([]AccountStatus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
-	unread := map[string]int{}
-	convs, err := c.store.ListConversations(ctx, storage.ConvQuery{Filter: storage.FilterUnread})
-	if err == nil {
-		for _, cv := range convs {
-			if !cv.Muted {
-				unread[cv.Account] += cv.Unread
-			}
-		}
+	unread, err := c.store.UnreadByAccount(ctx) // counted on clear columns: nothing decrypted
+	if err != nil {
+		c.log.Error("count unread messages", "err", err)
 	}
 	out := make([]AccountStatus, 0, len(accts))
 	for _, a := range accts {
