@@ -251,10 +251,25 @@ func unlock(p *profile, kr Keyring, opt Options) ([]byte, error) {
 	return nil, fmt.Errorf("%w: unknown key mode %q", ErrCorrupt, p.Mode)
 }
 
+// Bounds on the Argon2id parameters read back from profile.json: the file
+// is not authenticated, and a tampered one must not make unlocking take
+// hours or all the memory (the defaults are 3 passes, 64 MiB, 2 lanes).
+const (
+	kdfMaxTime      = 10
+	kdfMinMemoryKiB = 8 * 1024
+	kdfMaxMemoryKiB = 1024 * 1024 // 1 GiB
+	kdfMaxThreads   = 16
+)
+
 func kekFor(kdf *kdfParams, pass []byte) ([]byte, error) {
 	salt, err := base64.StdEncoding.DecodeString(kdf.Salt)
-	if err != nil || kdf.Name != "argon2id" || kdf.Time == 0 || kdf.MemoryKiB == 0 || kdf.Threads == 0 {
+	if err != nil || kdf.Name != "argon2id" || len(salt) < 16 || len(salt) > 64 {
 		return nil, fmt.Errorf("%w: %s has unusable key-derivation parameters", ErrCorrupt, profileFile)
+	}
+	if kdf.Time < 1 || kdf.Time > kdfMaxTime || kdf.MemoryKiB < kdfMinMemoryKiB || kdf.MemoryKiB > kdfMaxMemoryKiB ||
+		kdf.Threads < 1 || kdf.Threads > kdfMaxThreads {
+		return nil, fmt.Errorf("%w: %s asks Argon2id for %d passes over %d MiB in %d lanes; allowed are 1-%d passes, %d-%d MiB, 1-%d lanes",
+			ErrCorrupt, profileFile, kdf.Time, kdf.MemoryKiB/1024, kdf.Threads, kdfMaxTime, kdfMinMemoryKiB/1024, kdfMaxMemoryKiB/1024, kdfMaxThreads)
 	}
 	return argon2.IDKey(pass, salt, kdf.Time, kdf.MemoryKiB, kdf.Threads, keySize), nil
 }

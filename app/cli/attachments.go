@@ -234,7 +234,8 @@ func createNew(path string, pick bool) (*os.File, string, error) {
 		if i > 1 {
 			p = fmt.Sprintf("%s (%d)%s", stem, i, ext)
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		// 0600 less the umask: a message's attachment is the user's alone.
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			return f, p, nil
 		}

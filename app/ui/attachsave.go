@@ -68,10 +68,8 @@ func writeAttachment(ctx context.Context, be attachmentSaver, id int64, path str
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
+	// The file keeps CreateTemp's mode, 0600 less the umask: a message's
+	// attachment is the user's alone unless they share it.
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -283,8 +284,13 @@ func (v *view) notify(u core.Update) {
 	} else if u.Title != "" && u.Title != senderName(*u.Message) {
 		body = senderName(*u.Message) + ": " + body
 	}
-	v.app.SendNotification(fyne.NewNotification(firstNonEmpty(u.Title, senderName(*u.Message)), body))
+	v.app.SendNotification(fyne.NewNotification(firstNonEmpty(u.Title, senderName(*u.Message)), markupEscape(body)))
 }
+
+// markupEscape keeps a sender's text from being read as markup by the
+// notification server (a desktop notification's body may hold <b>, <a
+// href> and <img>): a message is shown as the text it is.
+var markupEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
 // loadNetworks reads the registered networks (no I/O: the registry).
 func (v *view) loadNetworks() {

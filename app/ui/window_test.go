@@ -646,3 +646,15 @@ func TestFilesSentFromTheComposer(t *testing.T) {
 	h.tapConversation("zoe")
 	h.waitFor("no paperclip where the network cannot send files", func() bool { return !p.files.attach.Visible() })
 }
+
+// A sender's text reaches the notification server as text, never as
+// markup (links, images, formatting a hostile sender chose).
+func TestNotificationTextIsEscapedForMarkup(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	test.AssertNotificationSent(t, fyne.NewNotification("mallory",
+		"&lt;a href='http://evil.example'&gt;&lt;b&gt;invoice&lt;/b&gt;&lt;/a&gt; &amp;amp; &lt;img src='file:///x'/&gt;"), func() {
+		fc.push(inbound("Work", "mallory", "mallory", "<a href='http://evil.example'><b>invoice</b></a> &amp; <img src='file:///x'/>", false))
+		h.waitFor("mallory listed", func() bool { _, ok := h.convByTitle("mallory"); return ok })
+	})
+}

@@ -119,6 +119,9 @@ func parseSettings(acct connectors.Account) (config, error) {
 	case "true", "1", "yes":
 		cfg.tls = true
 	case "false", "0", "no":
+		if !connectors.IsLoopbackHost(host) {
+			return cfg, fmt.Errorf("irc: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s: the password would cross the network in clear", host)
+		}
 	default:
 		return cfg, fmt.Errorf("irc: tls setting %q is neither true nor false", v)
 	}

@@ -91,6 +91,9 @@ func parseConfig(acct connectors.Account, resource string) (*config, error) {
 	}
 	c.directTLS = port == "5223" || acct.Setting(keyDirectTLS, "false") == "true"
 	c.requireTLS = acct.Setting(keyTLS, "true") != "false"
+	if !c.requireTLS && !connectors.IsLoopbackHost(host) {
+		return nil, fmt.Errorf("xmpp: account %s: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s: the password would cross the network in clear", acct.ID, host)
+	}
 	c.tls = &tls.Config{ServerName: domain, MinVersion: tls.VersionTLS12}
 	if f := acct.Setting(keyCAFile, ""); f != "" {
 		pool, err := loadCAFile(f)

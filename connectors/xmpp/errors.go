@@ -13,6 +13,9 @@ type StreamError struct {
 	Condition string // "conflict", "see-other-host", …
 	Text      string // the server's own words, if any
 	OtherHost string // for see-other-host: where the server sends us
+	// Secure: the error came over TLS. Before TLS anyone on the path can
+	// write one, so a see-other-host there is reported, never followed.
+	Secure bool
 }
 
 var streamErrorWords = map[string]string{
@@ -40,8 +43,11 @@ func (e *StreamError) Error() string {
 		words = "the server closed the stream"
 	}
 	s := fmt.Sprintf("xmpp: %s (stream error %s", words, e.Condition)
-	if e.OtherHost != "" {
+	switch {
+	case e.OtherHost != "" && e.Secure:
 		s += ": " + e.OtherHost + "; we will connect there next time"
+	case e.OtherHost != "":
+		s += ": " + e.OtherHost + "; not followed, because it came before the connection was encrypted"
 	}
 	s += ")"
 	if e.Text != "" {

@@ -1,13 +1,9 @@
 package xmpp
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"switchboard/connectors"
 	"switchboard/connectors/conformance"
@@ -167,35 +163,4 @@ func TestLoginWithSCRAMSHA1DirectTLSAndPlain(t *testing.T) {
 			t.Errorf("%s: runs ended with %v", tc.name, errs)
 		}
 	}
-}
-
-// A server that answers with see-other-host: Run reports it in plain
-// words and the next Run connects to the other host.
-func TestSeeOtherHostIsReportedAndFollowed(t *testing.T) {
-	t.Parallel()
-	srv := testServer(t, prosody.Config{})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() { // owner: this test; ends when the listener closes
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = bufio.NewReader(c).ReadString('>') // the client's XML declaration
-			_, _ = c.Write([]byte(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0' from='localhost' id='x'>` +
-				`<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>` + srv.Addr() + `</see-other-host></stream:error></stream:stream>`))
-			time.Sleep(100 * time.Millisecond)
-			c.Close()
-		}
-	}()
-	cl := conformance.Start(t, New(), account(srv, "alice", keyServer, l.Addr().String()), secretsFor("alice"))
-	cl.Events.WaitFor(t, 0, "see-other-host in plain words", func(ev connectors.Event) bool {
-		st, ok := ev.(connectors.ConnectionState)
-		return ok && st.State == connectors.StateOffline && strings.Contains(st.Reason, "asks us to connect to another host")
-	})
-	cl.WaitOnline(t, 0)
 }

@@ -228,11 +228,12 @@ func (c *Connector) afterSession(graceful bool, readErr error) {
 	}
 }
 
-// noteRedirect remembers a see-other-host target for the next Run. The
+// noteRedirect remembers a see-other-host target for the next Run, if it
+// came over TLS (before TLS anyone on the path could have sent it). The
 // certificate is still verified for the account's domain there.
 func (c *Connector) noteRedirect(err error) {
 	var se *StreamError
-	if errors.As(err, &se) && se.Condition == "see-other-host" && se.OtherHost != "" {
+	if errors.As(err, &se) && se.Condition == "see-other-host" && se.OtherHost != "" && se.Secure {
 		host := se.OtherHost
 		if _, _, err := net.SplitHostPort(host); err != nil {
 			host = net.JoinHostPort(strings.Trim(host, "[]"), "5222")

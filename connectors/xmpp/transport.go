@@ -88,7 +88,9 @@ func (t *transport) next() (*Element, error) {
 		return nil, err
 	}
 	if el.Is(nsStream, "error") {
-		return nil, parseStreamError(el)
+		se := parseStreamError(el)
+		se.Secure = t.tls
+		return nil, se
 	}
 	return el, nil
 }
