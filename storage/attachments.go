@@ -287,7 +287,7 @@ func (s *Store) newChunkWriter(ctx context.Context, id int64) (*chunkWriter, err
 
 // add seals p (at most attachChunk bytes) as the next chunk.
 func (w *chunkWriter) add(p []byte) error {
-	w.group = append(w.group, w.s.seal.seal(p, adKey("attachment_chunks", w.id, w.seq)))
+	w.group = append(w.group, w.s.seal.sealRaw(p, adKey("attachment_chunks", w.id, w.seq)))
 	w.seq++
 	w.total += int64(len(p))
 	if len(w.group) < chunksPerTx {

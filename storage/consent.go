@@ -10,12 +10,19 @@ import (
 
 const sqlConsentCols = `account_id, handle_tag, state, until_time, last_user_msg, updated, body`
 
+// A consent's state, end date, the time of the user's last message and
+// its update time are bound to its sealed value: a consent edited to
+// "subscribed" in the file fails to open.
+func consentAD(acct, tag int64, state string, until, last, updated int64) []byte {
+	return boundAD("consent", acct, tag, state, until, last, updated)
+}
+
 func (s *Store) sealConsent(acct, tag int64, c Consent) []byte {
 	f := (&fields{}).str(c.Handle)
 	for _, sc := range c.Scopes {
 		f.str(sc)
 	}
-	return s.seal.seal(f.b, adKey("consent", acct, tag))
+	return s.seal.seal(f.b, consentAD(acct, tag, c.State, unixNano(c.Until), unixNano(c.LastUserMsg), unixNano(c.Updated)))
 }
 
 // PutConsent upserts the current consent state of a brand.
@@ -53,7 +60,7 @@ func (s *Store) scanConsent(ctx context.Context, sc interface{ Scan(...any) erro
 	if err := sc.Scan(&acct, &tag, &c.State, &until, &last, &updated, &body); err != nil {
 		return Consent{}, err
 	}
-	plain, err := s.seal.open(body, adKey("consent", acct, tag))
+	plain, err := s.seal.openBound(body, consentAD(acct, tag, c.State, until, last, updated))
 	if err != nil {
 		return Consent{}, fmt.Errorf("storage: consent: %w", err)
 	}
@@ -121,17 +128,20 @@ func (s *Store) Consents(ctx context.Context) ([]Consent, error) {
 	return out, nil
 }
 
-type ledgerBody struct {
-	LedgerEntry
+// ledgerAD binds an entry's clear columns and the previous entry's AEAD
+// tag: the entries form a hash chain, so one deleted, moved or reordered
+// breaks the entry after it.
+func ledgerAD(seq, when, acct int64, network string, brandTag int64, prev []byte) []byte {
+	return boundAD("ledger", seq, when, acct, network, brandTag, prev)
 }
 
-func (s *Store) sealLedger(e LedgerEntry) []byte {
+func (s *Store) sealLedger(e LedgerEntry, acct, brandTag int64, prev []byte) []byte {
 	f := (&fields{}).str(e.Brand).str(e.OldState).str(e.NewState).str(e.How).str(e.MessageID).str(e.Result).
 		str(fmt.Sprint(unixNano(e.Until)))
 	for _, sc := range e.Scopes {
 		f.str(sc)
 	}
-	return s.seal.seal(f.b, ad("ledger", e.Seq))
+	return s.seal.seal(f.b, ledgerAD(e.Seq, unixNano(e.Time), acct, e.Network, brandTag, prev))
 }
 
 // AppendLedger appends a consent ledger entry, assigning Seq (and Time
@@ -150,76 +160,56 @@ func (s *Store) AppendLedger(ctx context.Context, e LedgerEntry) (LedgerEntry, e
 	return e, nil
 }
 
-// appendLedger appends e inside a write transaction, setting e.Seq.
+// appendLedger appends e inside a write transaction, setting e.Seq. The
+// chain is checked against its sealed head first, so a ledger whose last
+// entries were deleted is never extended as if whole.
 func (t *wtx) appendLedger(e *LedgerEntry) error {
 	s := t.w.s
 	acct, err := t.accountID(e.Account, e.Network, true)
 	if err != nil {
 		return err
 	}
+	var lastSeq int64
+	var last []byte
+	err = t.queryRow(`SELECT seq, body FROM ledger ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if err := s.checkLedgerHead(t.ctx, t.tx, lastSeq, last); err != nil {
+		return err
+	}
 	if e.Seq, err = t.newID("ledger"); err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO ledger(seq, time, account_id, network, brand_tag, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.Seq, unixNano(e.Time), acct, e.Network, s.tags.handle.tagID(acct, e.Brand), s.sealLedger(*e))
-	return err
+	tag := s.tags.handle.tagID(acct, e.Brand)
+	body := s.sealLedger(*e, acct, tag, tagOf(last))
+	if _, err = t.exec(`INSERT INTO ledger(seq, time, account_id, network, brand_tag, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.Seq, unixNano(e.Time), acct, e.Network, tag, body); err != nil {
+		return err
+	}
+	return s.putLedgerHead(t.ctx, t.tx, e.Seq, body)
 }
 
 // Ledger lists ledger entries oldest first ("" account or brand = all).
+// The whole chain is verified on every read (the ledger grows at the pace
+// of the user's decisions): an entry deleted, moved, reordered or edited,
+// or the newest ones removed, is an ErrTampered naming where.
 func (s *Store) Ledger(ctx context.Context, account, brand string) ([]LedgerEntry, error) {
-	q, args := `SELECT seq, time, account_id, network, body FROM ledger`, []any{}
-	if account != "" {
-		acct, ok, err := s.lookupAccountID(ctx, account)
-		if err != nil || !ok {
-			return nil, err
-		}
-		q += ` WHERE account_id = ?`
-		args = append(args, acct)
-		if brand != "" {
-			q += ` AND brand_tag = ?`
-			args = append(args, s.tags.handle.tagID(acct, brand))
-		}
-	}
-	rows, err := s.rdb.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	all, err := s.verifiedLedger(ctx, s.rdb)
 	if err != nil {
-		return nil, fmt.Errorf("storage: ledger: %w", err)
-	}
-	type raw struct {
-		e    LedgerEntry
-		acct int64
-		body []byte
-	}
-	var raws []raw
-	for rows.Next() {
-		var r raw
-		var when int64
-		if err := rows.Scan(&r.e.Seq, &when, &r.acct, &r.e.Network, &r.body); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: ledger: %w", err)
-		}
-		r.e.Time = fromNano(when)
-		raws = append(raws, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: ledger: %w", err)
+		return nil, err
 	}
 	var out []LedgerEntry
-	for _, r := range raws {
-		e, err := s.openLedger(ctx, r.e, r.acct, r.body)
-		if err != nil {
-			return nil, err
+	for _, e := range all {
+		if (account == "" || e.Account == account) && (brand == "" || e.Brand == brand) {
+			out = append(out, e)
 		}
-		if account == "" && brand != "" && e.Brand != brand {
-			continue
-		}
-		out = append(out, e)
 	}
 	return out, nil
 }
 
-func (s *Store) openLedger(ctx context.Context, e LedgerEntry, acct int64, body []byte) (LedgerEntry, error) {
-	plain, err := s.seal.open(body, ad("ledger", e.Seq))
+func (s *Store) openLedger(ctx context.Context, e LedgerEntry, acct int64, body, ad []byte) (LedgerEntry, error) {
+	plain, err := s.seal.openBound(body, ad)
 	if err != nil {
 		return e, fmt.Errorf("storage: ledger entry %d: %w", e.Seq, err)
 	}

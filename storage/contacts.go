@@ -10,28 +10,35 @@ import (
 )
 
 const (
-	sqlContactCols   = `id, account_id, kind, user_kind, updated, body`
+	sqlContactCols   = `id, account_id, handle_tag, kind, user_kind, updated, body`
 	sqlContactByTag  = `SELECT ` + sqlContactCols + ` FROM contacts WHERE account_id = ? AND handle_tag = ?`
 	sqlContactInsert = `INSERT INTO contacts(id, account_id, handle_tag, kind, user_kind, updated, body) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	sqlContactUpdate = `UPDATE contacts SET kind = ?, user_kind = ?, updated = ?, body = ? WHERE id = ?`
 )
 
-func (s *Store) sealContact(id int64, c Contact) []byte {
+// A contact's account, handle tag and kinds (the evidence's and the
+// user's) are bound to its sealed value: a brand edited into a person in
+// the file fails to open.
+func contactAD(id, acct, tag int64, kind, userKind string) []byte {
+	return boundAD("contacts", id, acct, tag, kind, userKind)
+}
+
+func (s *Store) sealContact(id, acct, tag int64, c Contact) []byte {
 	f := (&fields{}).str(c.Handle).str(c.Name)
 	for _, e := range c.Evidence {
 		f.str(e)
 	}
-	return s.seal.seal(f.b, ad("contacts", id))
+	return s.seal.seal(f.b, contactAD(id, acct, tag, string(c.Kind), string(c.UserKind)))
 }
 
 func (s *Store) scanContact(ctx context.Context, sc interface{ Scan(...any) error }) (Contact, int64, error) {
-	var id, acct, updated int64
+	var id, acct, tag, updated int64
 	var kind, userKind string
 	var body []byte
-	if err := sc.Scan(&id, &acct, &kind, &userKind, &updated, &body); err != nil {
+	if err := sc.Scan(&id, &acct, &tag, &kind, &userKind, &updated, &body); err != nil {
 		return Contact{}, 0, err
 	}
-	plain, err := s.seal.open(body, ad("contacts", id))
+	plain, err := s.seal.openBound(body, contactAD(id, acct, tag, kind, userKind))
 	if err != nil {
 		return Contact{}, 0, fmt.Errorf("storage: contact %d: %w", id, err)
 	}
@@ -117,7 +124,7 @@ func (t *wtx) mergeContact(c Contact, change func(*Contact)) error {
 	if old.Updated.IsZero() {
 		old.Updated = time.Now()
 	}
-	body := s.sealContact(id, old)
+	body := s.sealContact(id, acct, tag, old)
 	if fresh {
 		_, err = t.exec(sqlContactInsert, id, acct, tag, string(old.Kind), string(old.UserKind), unixNano(old.Updated), body)
 	} else {
@@ -175,14 +182,14 @@ func (s *Store) queryContacts(ctx context.Context, q string, args ...any) ([]Con
 		return nil, fmt.Errorf("storage: contacts: %w", err)
 	}
 	type raw struct {
-		id, acct, updated int64
-		kind, userKind    string
-		body              []byte
+		id, acct, tag, updated int64
+		kind, userKind         string
+		body                   []byte
 	}
 	var raws []raw
 	for rows.Next() {
 		var r raw
-		if err := rows.Scan(&r.id, &r.acct, &r.kind, &r.userKind, &r.updated, &r.body); err != nil {
+		if err := rows.Scan(&r.id, &r.acct, &r.tag, &r.kind, &r.userKind, &r.updated, &r.body); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("storage: contacts: %w", err)
 		}
@@ -194,7 +201,7 @@ func (s *Store) queryContacts(ctx context.Context, q string, args ...any) ([]Con
 	}
 	out := make([]Contact, 0, len(raws))
 	for _, r := range raws {
-		c, _, err := s.scanContact(ctx, rowValues{r.id, r.acct, r.kind, r.userKind, r.updated, r.body})
+		c, _, err := s.scanContact(ctx, rowValues{r.id, r.acct, r.tag, r.kind, r.userKind, r.updated, r.body})
 		if err != nil {
 			return nil, err
 		}

@@ -9,11 +9,11 @@ import (
 	"strings"
 )
 
-const sqlConvList = `SELECT id, account_id, is_group, muted, unread, last_msg, last_time, held, held_msg, held_time,
+const sqlConvList = `SELECT id, account_id, remote_tag, is_group, muted, unread, last_msg, last_time, held, held_msg, held_time,
 	blocked, blocked_msg, blocked_time, body FROM conversations`
 
 type rawConv struct {
-	id, acct                         int64
+	id, acct, tag                    int64
 	group, muted                     bool
 	unread, lastMsg, lastTime        int64
 	held, heldMsg, heldTime          int64
@@ -23,7 +23,7 @@ type rawConv struct {
 
 func scanRawConv(sc interface{ Scan(...any) error }) (rawConv, error) {
 	var c rawConv
-	err := sc.Scan(&c.id, &c.acct, &c.group, &c.muted, &c.unread, &c.lastMsg, &c.lastTime, &c.held, &c.heldMsg,
+	err := sc.Scan(&c.id, &c.acct, &c.tag, &c.group, &c.muted, &c.unread, &c.lastMsg, &c.lastTime, &c.held, &c.heldMsg,
 		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.body)
 	return c, err
 }
@@ -93,18 +93,18 @@ func (s *Store) queryConvs(ctx context.Context, query string, args ...any) ([]ra
 
 // decodeConvs decrypts conversation rows and their "last" messages.
 func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Conversation, error) {
-	lastOf := func(c rawConv) (int64, int64) {
+	lastOf := func(c rawConv) (int64, int64, Hold) {
 		switch {
 		case f == FilterRequests || (f == "" && c.lastMsg == 0 && c.held > 0):
-			return c.heldMsg, c.heldTime
+			return c.heldMsg, c.heldTime, HeldRequest
 		case f == FilterBlocked || (f == "" && c.lastMsg == 0 && c.blocked > 0):
-			return c.blockedMsg, c.blockedTime
+			return c.blockedMsg, c.blockedTime, HeldBlocked
 		}
-		return c.lastMsg, c.lastTime
+		return c.lastMsg, c.lastTime, Delivered
 	}
 	ids := make([]int64, 0, len(raws))
 	for _, c := range raws {
-		if id, _ := lastOf(c); id != 0 {
+		if id, _, _ := lastOf(c); id != 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 	}
 	out := make([]Conversation, 0, len(raws))
 	for _, c := range raws {
-		rid, title, err := s.openConv(c.id, c.body)
+		rid, title, err := s.openConv(c.id, c.acct, c.tag, c.body)
 		if err != nil {
 			return nil, err
 		}
@@ -124,9 +124,16 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 		}
 		conv := Conversation{Row: c.id, Account: ai.name, Network: ai.network, RemoteID: rid, Group: c.group,
 			Title: title, Unread: int(c.unread), Held: int(c.held), Blocked: int(c.blocked), Muted: c.muted}
-		lastID, lastTime := lastOf(c)
+		lastID, lastTime, hold := lastOf(c)
 		conv.LastTime = fromNano(lastTime)
 		if m, ok := msgs[lastID]; ok {
+			// The counters are clear columns; the message's conversation
+			// and hold are authenticated. A held message shown in the
+			// inbox through an edited counter is tampering.
+			if m.ConvRow != c.id || m.Hold != hold {
+				return nil, fmt.Errorf("storage: conversation %d lists message %d, which is not one of its %s messages: %w",
+					c.id, lastID, holdName(hold), ErrTampered)
+			}
 			conv.LastText, conv.LastSender, conv.LastDirection, conv.LastAction = m.Text, m.Sender, m.Direction, m.Action
 			if m.Hold != Delivered {
 				conv.HoldReason = m.HoldReason
@@ -320,36 +327,41 @@ func (t *wtx) setHold(account, sender string, from, to Hold) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, conv_id, body FROM messages WHERE sender_tag = ? AND hold = ?`,
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+sqlMsgKeyCols+` FROM messages WHERE sender_tag = ? AND hold = ?`,
 		s.tags.sender.tagID(acct, sender), int(from))
 	if err != nil {
 		return 0, fmt.Errorf("storage: set hold: %w", err)
 	}
+	type moved struct {
+		k msgKey
+		b msgBody
+	}
 	convs := map[int64]bool{}
-	var ids []int64
+	var ms []moved
 	for rows.Next() {
-		var id, conv int64
+		var k msgKey
 		var body []byte
-		if err := rows.Scan(&id, &conv, &body); err != nil {
+		if err := scanMsgKey(rows, &k, &body); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("storage: set hold: %w", err)
 		}
-		b, err := s.openMsg(id, body)
+		b, err := s.openMsg(k, body)
 		if err != nil {
 			rows.Close()
 			return 0, err
 		}
 		if b.sender == sender {
-			ids = append(ids, id)
-			convs[conv] = true
+			ms = append(ms, moved{k, b})
+			convs[k.conv] = true
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("storage: set hold: %w", err)
 	}
-	for _, id := range ids {
-		if _, err := t.exec(`UPDATE messages SET hold = ? WHERE id = ?`, int(to), id); err != nil {
+	for _, m := range ms {
+		m.k.hold = int(to)
+		if _, err := t.exec(`UPDATE messages SET hold = ?, body = ? WHERE id = ?`, int(to), s.sealMsg(m.k, m.b), m.k.id); err != nil {
 			return 0, fmt.Errorf("storage: set hold: %w", err)
 		}
 	}
@@ -358,7 +370,7 @@ func (t *wtx) setHold(account, sender string, from, to Hold) (int, error) {
 			return 0, err
 		}
 	}
-	return len(ids), nil
+	return len(ms), nil
 }
 
 // PurgeBlocked deletes the messages held from blocked senders (account ""
@@ -452,4 +464,14 @@ func (s *Store) UnreadByAccount(ctx context.Context) (map[string]int, error) {
 		out[ai.name] += int(x.n)
 	}
 	return out, nil
+}
+
+func holdName(h Hold) string {
+	switch h {
+	case HeldRequest:
+		return "held"
+	case HeldBlocked:
+		return "blocked"
+	}
+	return "delivered"
 }

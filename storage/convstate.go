@@ -9,7 +9,7 @@ import (
 // convState is a conversation row's denormalised state, kept up to date by
 // the writer so the unified list never scans messages.
 type convState struct {
-	id, acct                         int64
+	id, acct, tag                    int64
 	group                            bool
 	readMark, unread                 int64
 	lastMsg, lastTime                int64
@@ -24,19 +24,23 @@ type convState struct {
 type convKey struct{ acct, tag int64 }
 
 const (
-	sqlConvState = `SELECT id, is_group, read_mark, unread, last_msg, last_time, last_in, held, held_msg, held_time,
+	sqlConvState = `SELECT id, account_id, remote_tag, is_group, read_mark, unread, last_msg, last_time, last_in, held, held_msg, held_time,
 		blocked, blocked_msg, blocked_time, body FROM conversations`
 	sqlConvInsert = `INSERT INTO conversations(id, account_id, remote_tag, is_group, body) VALUES (?, ?, ?, ?, ?)`
 	sqlConvSave   = `UPDATE conversations SET is_group = ?, read_mark = ?, unread = ?, last_msg = ?, last_time = ?,
 		last_in = ?, held = ?, held_msg = ?, held_time = ?, blocked = ?, blocked_msg = ?, blocked_time = ?, body = ? WHERE id = ?`
 )
 
-func (s *Store) sealConv(id int64, remoteID, title string) []byte {
-	return s.seal.seal((&fields{}).str(remoteID).str(title).b, ad("conversations", id))
+// A conversation's account and remote tag are bound to its sealed value:
+// a conversation moved to another account fails to open.
+func convAD(id, acct, tag int64) []byte { return boundAD("conversations", id, acct, tag) }
+
+func (s *Store) sealConv(id, acct, tag int64, remoteID, title string) []byte {
+	return s.seal.seal((&fields{}).str(remoteID).str(title).b, convAD(id, acct, tag))
 }
 
-func (s *Store) openConv(id int64, body []byte) (remoteID, title string, err error) {
-	plain, err := s.seal.open(body, ad("conversations", id))
+func (s *Store) openConv(id, acct, tag int64, body []byte) (remoteID, title string, err error) {
+	plain, err := s.seal.openBound(body, convAD(id, acct, tag))
 	if err != nil {
 		return "", "", fmt.Errorf("storage: conversation %d: %w", id, err)
 	}
@@ -49,7 +53,7 @@ func (s *Store) openConv(id int64, body []byte) (remoteID, title string, err err
 }
 
 func scanConvState(sc interface{ Scan(...any) error }, c *convState) error {
-	return sc.Scan(&c.id, &c.group, &c.readMark, &c.unread, &c.lastMsg, &c.lastTime, &c.lastIn,
+	return sc.Scan(&c.id, &c.acct, &c.tag, &c.group, &c.readMark, &c.unread, &c.lastMsg, &c.lastTime, &c.lastIn,
 		&c.held, &c.heldMsg, &c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.body)
 }
 
@@ -60,7 +64,7 @@ func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, g
 	k := convKey{acct, s.tags.conv.tagID(acct, convID)}
 	c := convs[k]
 	if c == nil {
-		c = &convState{acct: acct}
+		c = &convState{}
 		err := scanConvState(t.queryRow(sqlConvState+" WHERE account_id = ? AND remote_tag = ?", acct, k.tag), c)
 		if errors.Is(err, sql.ErrNoRows) {
 			if c, err = t.createConv(k, convID, group, title); err != nil {
@@ -76,7 +80,7 @@ func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, g
 	}
 	if title != "" {
 		if !c.titleKnown {
-			rid, old, err := s.openConv(c.id, c.body)
+			rid, old, err := s.openConv(c.id, c.acct, c.tag, c.body)
 			if err != nil {
 				return nil, err
 			}
@@ -97,8 +101,8 @@ func (t *wtx) createConv(k convKey, convID string, group bool, title string) (*c
 	if title == "" {
 		title = convID
 	}
-	c := &convState{id: id, acct: k.acct, group: group, remoteID: convID, title: title, titleKnown: true}
-	c.body = t.w.s.sealConv(id, convID, title)
+	c := &convState{id: id, acct: k.acct, tag: k.tag, group: group, remoteID: convID, title: title, titleKnown: true}
+	c.body = t.w.s.sealConv(id, k.acct, k.tag, convID, title)
 	if _, err := t.exec(sqlConvInsert, id, k.acct, k.tag, group, c.body); err != nil {
 		return nil, fmt.Errorf("storage: create conversation: %w", err)
 	}
@@ -143,7 +147,7 @@ func (t *wtx) saveConv(c *convState) error {
 		return nil
 	}
 	if c.bodyDirty {
-		c.body = t.w.s.sealConv(c.id, c.remoteID, c.title)
+		c.body = t.w.s.sealConv(c.id, c.acct, c.tag, c.remoteID, c.title)
 	}
 	_, err := t.exec(sqlConvSave, c.group, c.readMark, c.unread, c.lastMsg, c.lastTime, c.lastIn,
 		c.held, c.heldMsg, c.heldTime, c.blocked, c.blockedMsg, c.blockedTime, c.body, c.id)

@@ -15,7 +15,7 @@ const (
 	importBatch     = 2000
 	maxImportLine   = 16 << 20
 	sqlExportChunk  = `SELECT ` + sqlMsgCols + ` FROM messages WHERE id > ? ORDER BY id LIMIT ?`
-	sqlExportConvID = `SELECT is_group, body FROM conversations WHERE id = ?`
+	sqlExportConvID = `SELECT is_group, account_id, remote_tag, body FROM conversations WHERE id = ?`
 )
 
 type convInfo struct {
@@ -115,11 +115,12 @@ func (s *Store) exportConv(ctx context.Context, convs map[int64]convInfo, id int
 	}
 	var ci convInfo
 	var body []byte
-	if err := s.rdb.QueryRowContext(ctx, sqlExportConvID, id).Scan(&ci.group, &body); err != nil {
+	var acct, tag int64
+	if err := s.rdb.QueryRowContext(ctx, sqlExportConvID, id).Scan(&ci.group, &acct, &tag, &body); err != nil {
 		return ci, fmt.Errorf("storage: export: conversation %d: %w", id, err)
 	}
 	var err error
-	if ci.remoteID, ci.title, err = s.openConv(id, body); err != nil {
+	if ci.remoteID, ci.title, err = s.openConv(id, acct, tag, body); err != nil {
 		return ci, err
 	}
 	convs[id] = ci

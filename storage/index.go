@@ -202,24 +202,27 @@ func (s *Store) reindexTail(ctx context.Context) error {
 			return fmt.Errorf("%w: index state %q", ErrCorrupt, v)
 		}
 	}
-	rows, err := s.wdb.QueryContext(ctx, `SELECT id, body FROM messages WHERE id > ? ORDER BY id`, mark)
+	rows, err := s.wdb.QueryContext(ctx, `SELECT `+sqlMsgKeyCols+` FROM messages WHERE id > ? ORDER BY id`, mark)
 	if err != nil {
 		return fmt.Errorf("%w: read messages: %v", ErrCorrupt, err)
 	}
 	defer rows.Close()
 	var items []indexed
 	for rows.Next() {
-		var id int64
+		var k msgKey
 		var body []byte
-		if err := rows.Scan(&id, &body); err != nil {
+		if err := scanMsgKey(rows, &k, &body); err != nil {
 			return fmt.Errorf("%w: read messages: %v", ErrCorrupt, err)
 		}
-		b, err := s.openMsg(id, body)
+		b, err := s.openMsg(k, body)
 		if err != nil {
-			return err
+			// Reported where the message is read (and by Verify); the
+			// archive still opens.
+			s.log.Warn("storage: a message failed its integrity check while re-indexing", "row", k.id)
+			continue
 		}
 		if b.text != "" {
-			items = append(items, indexed{id: id, toks: s.w.tokenTags(b.text)})
+			items = append(items, indexed{id: k.id, toks: s.w.tokenTags(b.text)})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -241,10 +244,11 @@ func (t *wtx) deleteMessages(ids []int64) error {
 	byTok := map[int64][]int64{}
 	for _, id := range ids {
 		var body []byte
-		if err := t.queryRow(`SELECT body FROM messages WHERE id = ?`, id).Scan(&body); err != nil {
+		var k msgKey
+		if err := scanMsgKey(t.queryRow(`SELECT `+sqlMsgKeyCols+` FROM messages WHERE id = ?`, id), &k, &body); err != nil {
 			return fmt.Errorf("storage: delete message %d: %w", id, err)
 		}
-		if b, err := s.openMsg(id, body); err == nil {
+		if b, err := s.openMsg(k, body); err == nil {
 			for _, tok := range t.w.tokenTags(b.text) {
 				byTok[tok] = append(byTok[tok], id)
 			}

@@ -23,7 +23,7 @@ const (
 const (
 	sqlMsgInsert = `INSERT OR IGNORE INTO messages(id, conv_id, account_id, remote_tag, sender_tag, time, flags, hold, send_state, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlMsgByRemote = `SELECT id, conv_id, body FROM messages WHERE account_id = ? AND remote_tag = ?`
+	sqlMsgByRemote = `SELECT ` + sqlMsgKeyCols + ` FROM messages WHERE account_id = ? AND remote_tag = ?`
 	sqlMsgCols     = `id, conv_id, account_id, time, flags, hold, send_state, body, ` + sqlMsgOutbox
 	// sqlMsgOutbox is the outbox item behind a message written here (0 for others).
 	sqlMsgOutbox = `CASE WHEN send_state != 0 THEN COALESCE((SELECT o.id FROM outbox o WHERE o.msg_id = messages.id), 0) ELSE 0 END`
@@ -60,13 +60,32 @@ type msgBody struct {
 	remoteID, sender, senderName, text, holdReason, sendError string
 }
 
-func (s *Store) sealMsg(id int64, b msgBody) []byte {
-	f := (&fields{}).str(b.remoteID).str(b.sender).str(b.senderName).str(b.text).str(b.holdReason).str(b.sendError)
-	return s.seal.seal(f.b, ad("messages", id))
+// msgKey is a message row's identity and the clear columns bound to its
+// sealed value: the conversation and account it is filed under, its flags
+// (direction, seen…) and its hold state. Any of them edited in the file
+// makes the message fail to open.
+type msgKey struct {
+	id, conv, acct int64
+	flags, hold    int
 }
 
-func (s *Store) openMsg(id int64, body []byte) (msgBody, error) {
-	plain, err := s.seal.open(body, ad("messages", id))
+// sqlMsgKeyCols selects a msgKey (scanMsgKey) followed by the body.
+const sqlMsgKeyCols = `id, conv_id, account_id, flags, hold, body`
+
+func scanMsgKey(sc interface{ Scan(...any) error }, k *msgKey, body *[]byte) error {
+	return sc.Scan(&k.id, &k.conv, &k.acct, &k.flags, &k.hold, body)
+}
+
+func (k msgKey) ad() []byte { return boundAD("messages", k.id, k.conv, k.acct, k.flags, k.hold) }
+
+func (s *Store) sealMsg(k msgKey, b msgBody) []byte {
+	f := (&fields{}).str(b.remoteID).str(b.sender).str(b.senderName).str(b.text).str(b.holdReason).str(b.sendError)
+	return s.seal.seal(f.b, k.ad())
+}
+
+func (s *Store) openMsg(k msgKey, body []byte) (msgBody, error) {
+	id := k.id
+	plain, err := s.seal.openBound(body, k.ad())
 	if err != nil {
 		return msgBody{}, fmt.Errorf("storage: message %d: %w", id, err)
 	}
@@ -200,7 +219,7 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 		flags |= flagSeen
 	}
 	state, _ := sendStateCode(m.SendState)
-	body := s.sealMsg(id, msgBody{remoteID: m.RemoteID, sender: m.Sender, senderName: m.SenderName,
+	body := s.sealMsg(msgKey{id: id, conv: conv, acct: acct, flags: flags, hold: int(m.Hold)}, msgBody{remoteID: m.RemoteID, sender: m.Sender, senderName: m.SenderName,
 		text: m.Text, holdReason: m.HoldReason})
 	r, err := t.exec(sqlMsgInsert, id, conv, acct, rtag, s.tags.sender.tagID(acct, m.Sender),
 		when.UnixNano(), flags, int(m.Hold), state, body)
@@ -212,10 +231,12 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 	}
 	t.next["messages"] = id // not used: give the ID back
 	var oldBody []byte
-	if err := t.queryRow(sqlMsgByRemote, acct, rtag).Scan(&id, &existingConv, &oldBody); err != nil {
+	var k msgKey
+	if err := scanMsgKey(t.queryRow(sqlMsgByRemote, acct, rtag), &k, &oldBody); err != nil {
 		return 0, false, 0, fmt.Errorf("storage: find duplicate message: %w", err)
 	}
-	old, err := s.openMsg(id, oldBody)
+	id, existingConv = k.id, k.conv
+	old, err := s.openMsg(k, oldBody)
 	if err != nil {
 		return 0, false, 0, err
 	}
@@ -307,7 +328,7 @@ func (s *Store) scanMessages(ctx context.Context, rows *sql.Rows) ([]Message, er
 }
 
 func (s *Store) decodeMsg(ctx context.Context, r rawMsg) (Message, error) {
-	b, err := s.openMsg(r.row, r.body)
+	b, err := s.openMsg(msgKey{id: r.row, conv: r.conv, acct: r.acct, flags: r.flags, hold: r.hold}, r.body)
 	if err != nil {
 		return Message{}, err
 	}

@@ -187,6 +187,12 @@ CREATE TABLE audit (
 	detail BLOB NOT NULL               -- sealed, associated data = id, time and kind
 );
 `,
+	// 6: sealed values bind their rows' clear columns (bind.go re-seals an
+	// older archive once at open). Nothing changes in the schema; the
+	// version keeps older programs, which would write unbound values, out.
+	`
+INSERT OR REPLACE INTO meta(k, v) VALUES ('bound_schema', 6);
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.

@@ -183,19 +183,20 @@ func (t *wtx) saveOutbox(r *outboxRow, state SendState, sending bool) error {
 func (t *wtx) updateMsg(id int64, state SendState, change func(*msgBody)) error {
 	s := t.w.s
 	var body []byte
-	if err := t.queryRow(`SELECT body FROM messages WHERE id = ?`, id).Scan(&body); err != nil {
+	var k msgKey
+	if err := scanMsgKey(t.queryRow(`SELECT `+sqlMsgKeyCols+` FROM messages WHERE id = ?`, id), &k, &body); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // the archive row was deleted (e.g. account purged)
 		}
 		return err
 	}
-	b, err := s.openMsg(id, body)
+	b, err := s.openMsg(k, body)
 	if err != nil {
 		return err
 	}
 	change(&b)
 	code, _ := sendStateCode(state)
-	_, err = t.exec(`UPDATE messages SET send_state = ?, body = ? WHERE id = ?`, code, s.sealMsg(id, b), id)
+	_, err = t.exec(`UPDATE messages SET send_state = ?, body = ? WHERE id = ?`, code, s.sealMsg(k, b), id)
 	return err
 }
 

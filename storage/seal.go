@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math/bits"
 	"strconv"
 	"sync"
 
@@ -46,7 +47,20 @@ type sealer struct {
 	}
 }
 
-const sealVersion = 1
+// Sealed value layouts, told apart by their first byte:
+//
+//	1: version || nonce || AEAD(plaintext)              (exact length)
+//	2: version || nonce || AEAD(plaintext || 0x80 || 0…) (length padded to a bucket)
+//
+// Attachment chunks are sealed in layout 1 (their sizes are clear columns
+// anyway); everything else in layout 2. Rows whose clear columns are
+// bound into the associated data (boundAD) open only in layout 2: a value
+// of the older layout there predates the binding and is re-sealed once by
+// bindClearColumns, never trusted afterwards.
+const (
+	sealExact  = 1
+	sealPadded = 2
+)
 
 func newSealer(dataKey []byte) (*sealer, error) {
 	a, err := chacha20poly1305.NewX(deriveKey(dataKey, purposeSeal))
@@ -56,10 +70,32 @@ func newSealer(dataKey []byte) (*sealer, error) {
 	return &sealer{aead: a}, nil
 }
 
-// seal returns version byte || nonce || ciphertext+tag.
+// padBucket is the padded size of n bytes: a multiple of 32 up to 512
+// bytes, then of a sixteenth to an eighth of the size (at most 12.5% more).
+func padBucket(n int) int {
+	step := 32
+	if n >= 512 {
+		step = 1 << (bits.Len(uint(n)) - 4)
+	}
+	return (n + step - 1) / step * step
+}
+
+// seal returns layout 2: the plaintext padded to its bucket, so the
+// stored length says only which bucket the value's length falls in.
 func (s *sealer) seal(plain, ad []byte) []byte {
+	n := padBucket(len(plain) + 1)
+	p := make([]byte, n)
+	copy(p, plain)
+	p[len(plain)] = 0x80
+	return s.sealAs(sealPadded, p, ad)
+}
+
+// sealRaw returns layout 1 (no padding).
+func (s *sealer) sealRaw(plain, ad []byte) []byte { return s.sealAs(sealExact, plain, ad) }
+
+func (s *sealer) sealAs(version byte, plain, ad []byte) []byte {
 	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(plain)+chacha20poly1305.Overhead)
-	out[0] = sealVersion
+	out[0] = version
 	if _, err := rand.Read(out[1:]); err != nil {
 		// crypto/rand.Read never fails on supported platforms (Go ≥1.24 panics instead).
 		panic("storage: crypto/rand failed: " + err.Error())
@@ -67,17 +103,75 @@ func (s *sealer) seal(plain, ad []byte) []byte {
 	return s.aead.Seal(out, out[1:1+chacha20poly1305.NonceSizeX], plain, ad)
 }
 
-// open authenticates and decrypts; any mismatch is ErrTampered.
+// open authenticates and decrypts either layout; any mismatch is ErrTampered.
 func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
+	return s.openAs(sealed, ad, true)
+}
+
+// openBound opens a value of a row whose clear columns are in ad: only
+// layout 2, which is what binding wrote.
+func (s *sealer) openBound(sealed, ad []byte) ([]byte, error) {
+	return s.openAs(sealed, ad, false)
+}
+
+func (s *sealer) openAs(sealed, ad []byte, exactOK bool) ([]byte, error) {
 	const hdr = 1 + chacha20poly1305.NonceSizeX
-	if len(sealed) < hdr+chacha20poly1305.Overhead || sealed[0] != sealVersion {
+	if len(sealed) < hdr+chacha20poly1305.Overhead || (sealed[0] != sealPadded && (sealed[0] != sealExact || !exactOK)) {
 		return nil, ErrTampered
 	}
 	plain, err := s.aead.Open(nil, sealed[1:hdr], sealed[hdr:], ad)
 	if err != nil {
 		return nil, ErrTampered
 	}
-	return plain, nil
+	if sealed[0] == sealExact {
+		return plain, nil
+	}
+	i := len(plain) - 1
+	for i >= 0 && plain[i] == 0 {
+		i--
+	}
+	if i < 0 || plain[i] != 0x80 {
+		return nil, ErrTampered
+	}
+	return plain[:i], nil
+}
+
+// tagOf is the AEAD tag of a sealed value: what the next consent ledger
+// entry's associated data carries to chain the entries.
+func tagOf(sealed []byte) []byte {
+	if len(sealed) < chacha20poly1305.Overhead {
+		return nil
+	}
+	return sealed[len(sealed)-chacha20poly1305.Overhead:]
+}
+
+// boundAD is the associated data of a row whose security-relevant clear
+// columns are bound to its sealed value: "table|v|v|…" with integers in
+// decimal and strings as length-prefixed bytes, so no two column lists
+// encode alike.
+func boundAD(table string, cols ...any) []byte {
+	b := append(make([]byte, 0, 64), table...)
+	b = append(b, "|bound"...)
+	for _, c := range cols {
+		b = append(b, '|')
+		switch v := c.(type) {
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case string:
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+		case []byte:
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+		default:
+			panic(fmt.Sprintf("storage: boundAD: unsupported %T", c))
+		}
+	}
+	return b
 }
 
 // ad builds associated data "table|column|id".

@@ -287,18 +287,19 @@ func (s *Store) fillConvInfo(ctx context.Context, hits []SearchHit) error {
 			ids = append(ids, h.ConvRow)
 		}
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT c.id, c.body FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value`, idList(ids))
+	rows, err := s.rdb.QueryContext(ctx, `SELECT c.id, c.account_id, c.remote_tag, c.body
+		FROM json_each(?) j CROSS JOIN conversations c ON c.id = j.value`, idList(ids))
 	if err != nil {
 		return fmt.Errorf("storage: search: conversations: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var id, acct, tag int64
 		var body []byte
-		if err := rows.Scan(&id, &body); err != nil {
+		if err := rows.Scan(&id, &acct, &tag, &body); err != nil {
 			return fmt.Errorf("storage: search: conversations: %w", err)
 		}
-		rid, title, err := s.openConv(id, body)
+		rid, title, err := s.openConv(id, acct, tag, body)
 		if err != nil {
 			return err
 		}

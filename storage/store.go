@@ -216,9 +216,16 @@ func (s *Store) openDB(ctx context.Context, prof *profile) error {
 		s.wdb.Close()
 		return fmt.Errorf("%w: %s has no Switchboard schema", ErrCorrupt, archiveFile)
 	}
-	if err := s.checkKey(ctx, from == 0); err != nil {
+	bound, err := s.checkKey(ctx, from == 0)
+	if err != nil {
 		s.wdb.Close()
 		return err
+	}
+	if !bound {
+		if err := s.bindClearColumns(ctx); err != nil {
+			s.wdb.Close()
+			return err
+		}
 	}
 	s.rdb = sql.OpenDB(newConnector(path, "query_only=ON", "cache_size=-16384", "mmap_size=268435456"))
 	s.rdb.SetMaxOpenConns(4)
@@ -244,34 +251,43 @@ func checkHeader(path string) error {
 	return nil
 }
 
-// checkKey stores (new archive) or verifies a sealed check value, so a
-// wrong key is caught at open instead of as tampering later.
-func (s *Store) checkKey(ctx context.Context, fresh bool) error {
-	const want = "switchboard archive key check"
+// The key check: a sealed constant in meta, so a wrong key is caught at
+// open instead of as tampering later. Its "|bound" form also records that
+// every row's clear columns are bound to its sealed value (bind.go).
+const (
+	keyCheck      = "switchboard archive key check"
+	keyCheckBound = keyCheck + "|bound"
+)
+
+var keyCheckAD = []byte("meta|check")
+
+// checkKey stores (new archive) or verifies the key check, and reports
+// whether the archive's rows are bound already.
+func (s *Store) checkKey(ctx context.Context, fresh bool) (bound bool, err error) {
 	if fresh {
 		_, err := s.wdb.ExecContext(ctx, "INSERT OR REPLACE INTO meta(k, v) VALUES ('check', ?)",
-			s.seal.seal([]byte(want), []byte("meta|check")))
+			s.seal.seal([]byte(keyCheckBound), keyCheckAD))
 		if err != nil {
-			return fmt.Errorf("storage: initialise archive: %w", err)
+			return false, fmt.Errorf("storage: initialise archive: %w", err)
 		}
-		return nil
+		return true, nil
 	}
 	var v []byte
-	err := s.wdb.QueryRowContext(ctx, "SELECT v FROM meta WHERE k = 'check'").Scan(&v)
+	err = s.wdb.QueryRowContext(ctx, "SELECT v FROM meta WHERE k = 'check'").Scan(&v)
 	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("storage: opening the archive was interrupted: %w", ctx.Err())
+		return false, fmt.Errorf("storage: opening the archive was interrupted: %w", ctx.Err())
 	}
 	if err != nil {
-		return fmt.Errorf("%w: reading the key check: %v", ErrCorrupt, err)
+		return false, fmt.Errorf("%w: reading the key check: %v", ErrCorrupt, err)
 	}
-	plain, err := s.seal.open(v, []byte("meta|check"))
-	if err != nil || string(plain) != want {
-		if s.mode == ModePassphrase {
-			return ErrWrongPassphrase
-		}
-		return fmt.Errorf("%w (the keyring entry holds a different key)", ErrKeyMissing)
+	plain, err := s.seal.open(v, keyCheckAD)
+	if err == nil && (string(plain) == keyCheck || string(plain) == keyCheckBound) {
+		return string(plain) == keyCheckBound, nil
 	}
-	return nil
+	if s.mode == ModePassphrase {
+		return false, ErrWrongPassphrase
+	}
+	return false, fmt.Errorf("%w (the keyring entry holds a different key)", ErrKeyMissing)
 }
 
 // Mode says how this profile's key is protected.

@@ -73,6 +73,10 @@ Brands (only you start a conversation with a brand):
   brand purge-blocked [ACCOUNT]
   consent export --format csv|json [--out FILE]
 
+Archive:
+  archive verify [--json]            check every sealed value, the consent ledger's chain and the
+                                     counters; lists what was changed outside Switchboard
+
 Settings:
   pref get KEY | pref set KEY VALUE  quiet_hours (22:00-07:00), replies_window (24h)
 
@@ -172,6 +176,8 @@ func (a *app) dispatch(ctx context.Context, cmd string, args []string) error {
 		return a.audit(ctx, args)
 	case "pref":
 		return a.pref(ctx, args)
+	case "archive":
+		return a.archive(ctx, args)
 	}
 	return usagef("unknown command %q (try: switchboard help)", cmd)
 }

@@ -287,3 +287,9 @@ func (c *Core) SetPref(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
+
+// VerifyArchive reads the whole archive and reports what fails its
+// integrity checks (storage.Verify), changing nothing.
+func (c *Core) VerifyArchive(ctx context.Context) (storage.VerifyReport, error) {
+	return c.store.Verify(ctx)
+}
