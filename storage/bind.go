@@ -51,6 +51,9 @@ func (s *Store) bindClearColumns(ctx context.Context) error {
 		return fmt.Errorf("storage: bind the consent ledger: %w", err)
 	}
 	n += k
+	if err := s.rebuildContactWords(ctx, tx); err != nil {
+		return fmt.Errorf("storage: rebuild the contacts' search index: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(k, v) VALUES ('check', ?)",
 		s.seal.seal([]byte(keyCheckBound), keyCheckAD)); err != nil {
 		return fmt.Errorf("storage: bind clear columns: %w", err)
@@ -173,4 +176,42 @@ func (s *Store) rebindLedger(ctx context.Context, tx *sql.Tx) (int, error) {
 	}
 	last := all[len(all)-1]
 	return len(all), s.putLedgerHead(ctx, tx, last.seq, last.body)
+}
+
+// rebuildContactWords indexes every contact's handle and name again (the
+// index was emptied by migration 6 for its narrower tags).
+func (s *Store) rebuildContactWords(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, handle_tag, kind, user_kind, body FROM contacts`)
+	if err != nil {
+		return err
+	}
+	words := map[int64][]int64{}
+	for rows.Next() {
+		var id, acct, tag int64
+		var kind, userKind string
+		var body []byte
+		if err := rows.Scan(&id, &acct, &tag, &kind, &userKind, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		plain, err := s.seal.openBound(body, contactAD(id, acct, tag, kind, userKind))
+		if err != nil {
+			continue // reported where the contact is read
+		}
+		r := &fieldReader{b: plain}
+		handle, name := r.str(), r.str()
+		indexTokens(normalize(handle+" "+name), func(tok string) { words[id] = append(words[id], s.tags.contact.tag(tok)) })
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for id, toks := range words {
+		for _, tok := range toks {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO contact_words(tok, contact_id) VALUES (?, ?)`, tok, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

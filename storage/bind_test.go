@@ -190,6 +190,9 @@ func TestOlderArchiveIsBoundOnceAndKeepsOpening(t *testing.T) {
 		if hits, err := s.Search(ctx, "friend", 10, 0); err != nil || len(hits) != 1 {
 			t.Fatalf("search %+v %v", hits, err)
 		}
+		if cs, err := s.SearchContacts(ctx, "acm", 10); err != nil || len(cs) != 1 {
+			t.Fatalf("search contacts %+v %v", cs, err)
+		}
 	}
 	check(s)
 	if rep, err := s.Verify(ctx); err != nil || len(rep.Problems) != 0 {

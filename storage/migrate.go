@@ -188,10 +188,14 @@ CREATE TABLE audit (
 );
 `,
 	// 6: sealed values bind their rows' clear columns (bind.go re-seals an
-	// older archive once at open). Nothing changes in the schema; the
+	// older archive once at open), and the search index has narrower tags
+	// and fewer prefixes (tokens.go): it is emptied here and rebuilt at
+	// open from the sealed text (reindexTail, rebuildContactWords). The
 	// version keeps older programs, which would write unbound values, out.
 	`
-INSERT OR REPLACE INTO meta(k, v) VALUES ('bound_schema', 6);
+DELETE FROM postings;
+DELETE FROM contact_words;
+DELETE FROM meta WHERE k = 'indexed';
 `,
 }
 

@@ -192,16 +192,28 @@ func adKey(table string, a, b int64) []byte {
 // prf computes truncated keyed HMAC-SHA256 tags (blind indexes).
 type prf struct {
 	key  []byte
+	bits uint // tag width; 64 for look-ups that must not collide
 	pool sync.Pool
 }
 
+// wordTagBits is the width of search-index tags. Look-ups by them only
+// yield candidates, whose decrypted text is checked, so collisions cost a
+// little time and lose nothing; narrower tags make one tag stand for
+// several words in a large archive (about one other token per tag at a
+// million distinct tokens).
+const wordTagBits = 20
+
 func newPRF(dataKey []byte, purpose string) *prf {
-	p := &prf{key: deriveKey(dataKey, purpose)}
+	return newPRFBits(dataKey, purpose, 64)
+}
+
+func newPRFBits(dataKey []byte, purpose string, bits uint) *prf {
+	p := &prf{key: deriveKey(dataKey, purpose), bits: bits}
 	p.pool.New = func() any { return hmac.New(sha256.New, p.key) }
 	return p
 }
 
-// tag returns the first 8 bytes of HMAC(key, parts joined by 0x00) as int64.
+// tag returns the first p.bits bits of HMAC(key, parts joined by 0x00).
 func (p *prf) tag(parts ...string) int64 {
 	h := p.pool.Get().(hash.Hash)
 	h.Reset()
@@ -214,7 +226,11 @@ func (p *prf) tag(parts ...string) int64 {
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	p.pool.Put(h)
-	return int64(binary.BigEndian.Uint64(sum[:8]))
+	v := binary.BigEndian.Uint64(sum[:8])
+	if p.bits < 64 {
+		v >>= 64 - p.bits
+	}
+	return int64(v)
 }
 
 // tagID tags a string scoped to a numeric owner (account row).

@@ -71,8 +71,8 @@ func newTagKeys(k []byte) tagKeys {
 	return tagKeys{
 		account: newPRF(k, purposeAccount), conv: newPRF(k, purposeConv),
 		remote: newPRF(k, purposeRemote), sender: newPRF(k, purposeSender),
-		handle: newPRF(k, purposeHandle), words: newPRF(k, purposeMsgWords),
-		contact: newPRF(k, purposeContact), key: newPRF(k, purposeKey),
+		handle: newPRF(k, purposeHandle), words: newPRFBits(k, purposeMsgWords, wordTagBits),
+		contact: newPRFBits(k, purposeContact, wordTagBits), key: newPRF(k, purposeKey),
 	}
 }
 

@@ -11,13 +11,18 @@ import (
 
 // Tokenising for the blind index. Text is NFKC-normalised and case-folded;
 // words are runs of letters, digits and combining marks. A word is indexed
-// under its prefixes of 2…maxPrefix runes and under itself, so a query word
-// matches every word it is a prefix of. Runs of CJK characters (no spaces
+// under itself and its prefixes of prefixMin and prefixMax runes only, so
+// the index says little about a word's length (1–3, 4, or 5 and more
+// runes) and links only words that share their first 3 or 4 runes. A
+// query word of 3 or 4 runes is looked up as it is, a longer one by its
+// first 4 runes; the decrypted text of every candidate is then checked.
+// Query words of 1–2 runes narrow a search of longer words (checked on the
+// text); alone they find that exact word. Runs of CJK characters (no spaces
 // between words) are indexed as single characters and adjacent pairs; a
 // CJK query matches as a substring.
 const (
-	minPrefix = 2
-	maxPrefix = 10
+	prefixMin = 3
+	prefixMax = 4
 )
 
 // normalize returns NFKC(casefold(NFKC(s))), with an ASCII fast path.
@@ -124,7 +129,7 @@ func termTokens(t term, emit func(string)) {
 func wordTokens(w string, emit func(string)) {
 	n := 0
 	for i := range w {
-		if n >= minPrefix && n <= maxPrefix {
+		if n >= prefixMin && n <= prefixMax {
 			emit(w[:i]) // the prefix of n runes
 		}
 		n++
@@ -137,6 +142,7 @@ func wordTokens(w string, emit func(string)) {
 type queryTerm struct {
 	term
 	tokens []string
+	exact  bool // a short word looked up alone: matches that word only
 }
 
 // parseQuery normalises a query into terms.
@@ -157,11 +163,22 @@ func parseQuery(q string) []queryTerm {
 			for i := 1; i < len(runes); i++ {
 				qt.tokens = append(qt.tokens, string(runes[i-1:i+1]))
 			}
-		} else {
-			qt.tokens = []string{truncRunes(t.s, maxPrefix)}
+		} else if utf8.RuneCountInString(t.s) >= prefixMin {
+			qt.tokens = []string{truncRunes(t.s, prefixMax)}
 		}
 		out = append(out, qt)
 	})
+	// Short words are not indexed as prefixes: they narrow a search
+	// through the text check, and alone they are looked up as words.
+	for _, q := range out {
+		if len(q.tokens) > 0 {
+			return out
+		}
+	}
+	for i := range out {
+		out[i].tokens = []string{out[i].s}
+		out[i].exact = true
+	}
 	return out
 }
 
@@ -189,7 +206,7 @@ func matches(norm string, qs []queryTerm) bool {
 		}
 		found := false
 		terms(norm, func(t term) {
-			if !found && !t.cjk && strings.HasPrefix(t.s, q.s) {
+			if !found && !t.cjk && strings.HasPrefix(t.s, q.s) && (!q.exact || t.s == q.s) {
 				found = true
 			}
 		})
