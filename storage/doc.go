@@ -21,16 +21,25 @@
 // XChaCha20-Poly1305 under a random nonce, with the row's identity
 // (table|row ID, or table|account|key tag) as associated data: a value
 // changed on disk or moved to another row fails to open (ErrTampered).
-// Clear columns are row IDs, times, account row IDs, network names, flags,
-// counts and blind-index tags.
+// Rows whose clear columns decide where a message is filed carry those
+// columns in their associated data too (boundAD): a message's
+// conversation, account, flags and hold; a conversation's account; a
+// contact's kinds; a consent's state and dates. The consent ledger is a
+// hash chain (each entry's associated data holds the previous entry's
+// AEAD tag) with a sealed head in meta. Values are padded to length
+// buckets (seal.go). Verify reads everything and cross-checks; see
+// docs/SECURITY.md for what is and is not detected. Clear columns are row
+// IDs, times, account row IDs, network names, flags, counts and
+// blind-index tags. Deleted rows are zeroed (secure_delete) and a purge
+// truncates the WAL.
 //
 // # Blind indexes and what they leak
 //
 // Look-ups by account, conversation, remote message ID, sender and handle
-// use 8-byte truncated HMAC tags. Search uses a keyed blind index: text is
-// NFKC-normalised and case-folded, split into words (and CJK runs, indexed
-// as characters and character pairs), and each word is indexed under its
-// prefixes of 2–10 runes and itself. Posting lists are packed (varint
+// use 8-byte truncated HMAC tags. Search uses a keyed blind index with
+// 24-bit tags: text is NFKC-normalised and case-folded, split into words
+// (and CJK runs, indexed as characters and character pairs), and each word
+// is indexed under its prefixes of 3, 4 and 6 runes and itself. Posting lists are packed (varint
 // deltas of message row IDs, ≤ ~900 bytes per row) and written by the
 // writer goroutine in separate transactions from the messages: buffered in
 // memory (and searched there) until 20,000 messages are pending or the
@@ -42,8 +51,9 @@
 // Someone with the database file but without the key learns: how many
 // messages, conversations, contacts there are, their times, directions,
 // hold states and sizes; which messages share a conversation or sender;
-// and, from the search index, which messages share a word or word prefix
-// (equal tags), and how often each (unknown) word occurs. They do not learn
+// and, from the search index, which messages probably share a word or a
+// 3-, 4- or 6-rune prefix (equal tags), and how often each (unknown) tag
+// occurs. They do not learn
 // the words themselves, names, handles or any text.
 //
 // # Concurrency
