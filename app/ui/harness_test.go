@@ -239,9 +239,36 @@ type harness struct {
 	win   fyne.Window
 	v     *view
 	queue chan func()
+	// close shuts the window and the core (also at cleanup; once).
+	close func()
+}
+
+// keyrings keep each test profile's key across a restart of its core, as
+// the OS keyring does.
+var keyrings = struct {
+	sync.Mutex
+	m map[string]*storagetest.MemKeyring
+}{m: map[string]*storagetest.MemKeyring{}}
+
+func profileKeyring(dir string) *storagetest.MemKeyring {
+	keyrings.Lock()
+	defer keyrings.Unlock()
+	k := keyrings.m[dir]
+	if k == nil {
+		k = &storagetest.MemKeyring{}
+		keyrings.m[dir] = k
+	}
+	return k
 }
 
 func newHarness(t *testing.T, accounts ...string) *harness {
+	t.Helper()
+	return newHarnessIn(t, t.TempDir(), accounts...)
+}
+
+// newHarnessIn opens the window on the profile in dir, adding accounts
+// (none when reopening a profile that has them).
+func newHarnessIn(t *testing.T, dir string, accounts ...string) *harness {
 	t.Helper()
 	// What the fake network was sent belongs to one test (tests run one at
 	// a time; -count=N repeats them in one process).
@@ -251,7 +278,7 @@ func newHarness(t *testing.T, accounts ...string) *harness {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newAppTheme(themeLight))
 	ctx, cancel := context.WithCancel(context.Background())
-	c, err := core.Open(ctx, core.Options{ProfileDir: t.TempDir(), Keyring: &storagetest.MemKeyring{}, NoControlSocket: true})
+	c, err := core.Open(ctx, core.Options{ProfileDir: dir, Keyring: profileKeyring(dir), NoControlSocket: true})
 	if err != nil {
 		cancel()
 		t.Fatalf("open core: %v", err)
@@ -270,12 +297,16 @@ func newHarness(t *testing.T, accounts ...string) *harness {
 	h.v = newView(ctx, c, a, h.win, func(f func()) { h.queue <- f }, nil)
 	h.win.SetContent(h.v.root)
 	h.win.Resize(fyne.NewSize(1200, 800))
-	t.Cleanup(func() {
-		cancel()
-		h.v.wait()
-		c.Close()
-		h.win.Close()
-	})
+	var once sync.Once
+	h.close = func() {
+		once.Do(func() {
+			cancel()
+			h.v.wait()
+			c.Close()
+			h.win.Close()
+		})
+	}
+	t.Cleanup(h.close)
 	h.v.start()
 	h.settle()
 	return h
