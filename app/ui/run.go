@@ -53,6 +53,7 @@ type shell struct {
 	v      *view
 	vStop  context.CancelFunc
 	traced bool
+	trayOK bool // a tray host runs on the session bus
 
 	status  *widget.Label
 	busy    *widget.ProgressBarInfinite
@@ -147,6 +148,7 @@ func (s *shell) openProfile() {
 			Logger:           s.log,
 		})
 		if err == nil {
+			s.trayOK = trayAvailable(s.ctx)
 			if err := c.Start(s.ctx); err != nil {
 				s.log.Error("start accounts", "err", err)
 			}
@@ -363,6 +365,7 @@ func (s *shell) mount() {
 		v.filter, v.account = filter, account
 	}
 	v.restyle = s.mount
+	v.trayOK = s.trayOK
 	v.lastConvKey = LastConversationKey(s.opts.ProfileDir)
 	v.onFirstLoad = s.trace
 	s.v, s.vStop = v, stop

@@ -8,8 +8,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"os"
-	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -36,7 +34,7 @@ type trayState struct {
 func newTrayState(v *view) *trayState {
 	t := &trayState{v: v, last: -1}
 	desk, ok := v.app.(desktop.App)
-	if !ok || !trayAvailable() {
+	if !ok || !v.trayOK {
 		return t
 	}
 	t.desk = desk
@@ -46,7 +44,7 @@ func newTrayState(v *view) *trayState {
 		v.win.Show()
 		v.win.RequestFocus()
 	})
-	quit := fyne.NewMenuItem("Quit", func() { v.app.Quit() })
+	quit := fyne.NewMenuItem("Quit", v.quit)
 	quit.IsQuit = true
 	t.menu = fyne.NewMenu("Switchboard", t.count, fyne.NewMenuItemSeparator(), show, quit)
 	t.plain = assets.AppIconPNG()
@@ -121,8 +119,10 @@ func (v *view) installShortcuts() {
 	c := v.win.Canvas()
 	find := &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 	jump := &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}
+	quit := &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
 	c.AddShortcut(find, func(fyne.Shortcut) { v.showSearch() })
 	c.AddShortcut(jump, func(fyne.Shortcut) { v.showSwitcher() })
+	c.AddShortcut(quit, func(fyne.Shortcut) { v.quit() })
 	// A focused entry receives shortcuts first; the composer passes ours on.
 	v.chat.composer.onShortcut = func(s fyne.Shortcut) bool {
 		switch s.ShortcutName() {
@@ -130,6 +130,8 @@ func (v *view) installShortcuts() {
 			v.showSearch()
 		case jump.ShortcutName():
 			v.showSwitcher()
+		case quit.ShortcutName():
+			v.quit()
 		default:
 			return false
 		}
@@ -155,6 +157,8 @@ func (v *view) showSettingsMenu(anchor fyne.CanvasObject) {
 		themeItem("Theme: dark", themeDark),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Quiet hours…", v.showQuietHours),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Quit  (Ctrl+Q)", v.quit),
 	)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(anchor)
 	widget.ShowPopUpMenuAtPosition(menu, v.win.Canvas(), pos.Add(fyne.NewPos(0, anchor.Size().Height)))
@@ -199,15 +203,4 @@ func (v *view) showQuietHours() {
 			d.Show()
 		}
 	})
-}
-
-// trayAvailable says whether a system tray can be used. On Linux and the
-// BSDs the tray is a D-Bus service; without a session bus Fyne's systray
-// crashes when the app quits, so the tray is left out there.
-func trayAvailable() bool {
-	switch runtime.GOOS {
-	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
-		return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
-	}
-	return true
 }
