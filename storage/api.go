@@ -92,6 +92,10 @@ type MessageIn struct {
 	// imported from an export, mail read in another client): it never
 	// counts as unread.
 	Seen bool
+	// Mention marks a group message that names the user: it awaits a
+	// reply as a direct message does (the core decides, by the user's
+	// handle on the network).
+	Mention bool
 	// Attachments lists the message's files; their bytes are saved later
 	// with SaveAttachment.
 	Attachments []AttachmentIn
@@ -155,9 +159,10 @@ type Message struct {
 	Text       string    `json:"text"`
 	Action     bool      `json:"action,omitempty"`
 	Notice     bool      `json:"notice,omitempty"`
-	Hold       Hold      `json:"held,omitempty"`   // absent when delivered; "request" or "blocked"
-	HoldReason string    `json:"reason,omitempty"` // why it is held, in plain words
-	SendState  SendState `json:"state,omitempty"`  // your own messages sent from here: pending, sent, failed
+	Mention    bool      `json:"mention,omitempty"` // a group message that names the user
+	Hold       Hold      `json:"held,omitempty"`    // absent when delivered; "request" or "blocked"
+	HoldReason string    `json:"reason,omitempty"`  // why it is held, in plain words
+	SendState  SendState `json:"state,omitempty"`   // your own messages sent from here: pending, sent, failed
 	SendError  string    `json:"error,omitempty"`
 	// OutboxID is the outbox item behind a message written here (its
 	// SendState is set): what Retry takes. 0 for everything else.
@@ -171,7 +176,7 @@ type Filter string
 const (
 	FilterAll      Filter = "all"      // every conversation with a delivered message
 	FilterUnread   Filter = "unread"   // with unread delivered inbound messages
-	FilterAwaiting Filter = "awaiting" // last delivered message inbound and unanswered; oldest wait first
+	FilterAwaiting Filter = "awaiting" // a direct message, or a group message naming the user, unanswered and not marked done; oldest wait first
 	FilterRequests Filter = "requests" // with messages held as requests
 	FilterBlocked  Filter = "blocked"  // with messages held from blocked brands
 )
@@ -204,14 +209,20 @@ type Conversation struct {
 	LastDirection Direction `json:"last_direction"`
 	LastAction    bool      `json:"last_action,omitempty"`
 	Muted         bool      `json:"muted,omitempty"`
+	// Awaiting is when the oldest unanswered message the user owes a reply
+	// to arrived (zero: nothing awaits); see FilterAwaiting.
+	Awaiting time.Time `json:"awaiting,omitzero"`
+	// PeerBlocked: the other side of this direct conversation is blocked;
+	// it is left out of All, Unread and Awaiting and listed in Blocked.
+	PeerBlocked bool `json:"peer_blocked,omitempty"`
 }
 
 // ConvCounts is how many conversations each filter holds, for the filter
 // list and badges, counted without decrypting anything.
 type ConvCounts struct {
 	Unread     int       `json:"unread"`               // unread messages in unmuted conversations (the badge)
-	Awaiting   int       `json:"awaiting"`             // conversations whose last delivered message is inbound
-	OldestWait time.Time `json:"oldest_wait,omitzero"` // LastTime of the longest-waiting one (zero if none)
+	Awaiting   int       `json:"awaiting"`             // conversations in FilterAwaiting
+	OldestWait time.Time `json:"oldest_wait,omitzero"` // when the longest-waiting one started waiting (zero if none)
 	Requests   int       `json:"requests"`             // conversations with messages held as requests
 	Blocked    int       `json:"blocked"`              // conversations with messages held from blocked brands
 }

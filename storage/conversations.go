@@ -7,10 +7,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const sqlConvList = `SELECT id, account_id, remote_tag, is_group, muted, unread, last_msg, last_time, held, held_msg, held_time,
-	blocked, blocked_msg, blocked_time, body FROM conversations`
+	blocked, blocked_msg, blocked_time, await_msg, await_time, peer_blocked, body FROM conversations`
+
+// inInbox is the condition for Unread and Awaiting: a delivered message,
+// and not a conversation with a blocked contact. All also lists the
+// conversations the user started or joined, before anyone wrote.
+const (
+	inInbox = "last_msg != 0 AND peer_blocked = 0"
+	inAll   = "(last_msg != 0 OR opened != 0) AND peer_blocked = 0"
+)
 
 type rawConv struct {
 	id, acct, tag                    int64
@@ -18,13 +27,15 @@ type rawConv struct {
 	unread, lastMsg, lastTime        int64
 	held, heldMsg, heldTime          int64
 	blocked, blockedMsg, blockedTime int64
+	awaitMsg, awaitTime              int64
+	peerBlocked                      bool
 	body                             []byte
 }
 
 func scanRawConv(sc interface{ Scan(...any) error }) (rawConv, error) {
 	var c rawConv
 	err := sc.Scan(&c.id, &c.acct, &c.tag, &c.group, &c.muted, &c.unread, &c.lastMsg, &c.lastTime, &c.held, &c.heldMsg,
-		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.body)
+		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.awaitMsg, &c.awaitTime, &c.peerBlocked, &c.body)
 	return c, err
 }
 
@@ -35,12 +46,12 @@ func (s *Store) ListConversations(ctx context.Context, q ConvQuery) ([]Conversat
 	order := "last_time DESC, id DESC"
 	switch q.Filter {
 	case FilterAll, "":
-		where = append(where, "last_msg != 0")
+		where = append(where, inAll)
 	case FilterUnread:
-		where = append(where, "last_msg != 0", "unread > 0")
+		where = append(where, inInbox, "unread > 0")
 	case FilterAwaiting:
-		where = append(where, "last_msg != 0", "last_in = 1")
-		order = "last_time ASC, id ASC"
+		where = append(where, inInbox, "await_msg != 0")
+		order = "await_time ASC, id ASC"
 	case FilterRequests:
 		where = append(where, "held > 0")
 		order = "held_time DESC, id DESC"
@@ -123,7 +134,11 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 			return nil, err
 		}
 		conv := Conversation{Row: c.id, Account: ai.name, Network: ai.network, RemoteID: rid, Group: c.group,
-			Title: title, Unread: int(c.unread), Held: int(c.held), Blocked: int(c.blocked), Muted: c.muted}
+			Title: title, Unread: int(c.unread), Held: int(c.held), Blocked: int(c.blocked), Muted: c.muted,
+			PeerBlocked: c.peerBlocked}
+		if c.awaitMsg != 0 {
+			conv.Awaiting = fromNano(c.awaitTime)
+		}
 		lastID, lastTime, hold := lastOf(c)
 		conv.LastTime = fromNano(lastTime)
 		if m, ok := msgs[lastID]; ok {
@@ -276,7 +291,7 @@ func rowChanged(r sql.Result, err error, what string) error {
 // UnreadTotal sums unread counts over unmuted conversations.
 func (s *Store) UnreadTotal(ctx context.Context) (int, error) {
 	var n int
-	err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0`).Scan(&n)
+	err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0 AND peer_blocked = 0`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("storage: unread total: %w", err)
 	}
@@ -288,9 +303,9 @@ func (s *Store) ConversationCounts(ctx context.Context) (ConvCounts, error) {
 	var c ConvCounts
 	var oldest sql.NullInt64
 	err := s.rdb.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN muted = 0 THEN unread ELSE 0 END), 0),
-		COUNT(CASE WHEN last_msg != 0 AND last_in = 1 THEN 1 END),
-		MIN(CASE WHEN last_msg != 0 AND last_in = 1 THEN last_time END),
+		COALESCE(SUM(CASE WHEN muted = 0 AND peer_blocked = 0 THEN unread ELSE 0 END), 0),
+		COUNT(CASE WHEN `+inInbox+` AND await_msg != 0 THEN 1 END),
+		MIN(CASE WHEN `+inInbox+` AND await_msg != 0 THEN await_time END),
 		COUNT(CASE WHEN held > 0 THEN 1 END),
 		COUNT(CASE WHEN blocked > 0 THEN 1 END)
 		FROM conversations`).Scan(&c.Unread, &c.Awaiting, &oldest, &c.Requests, &c.Blocked)
@@ -436,7 +451,7 @@ func (t *wtx) idsAndConvs(q string, args ...any) ([]int64, map[int64]bool, error
 // without unread messages are absent.
 func (s *Store) UnreadByAccount(ctx context.Context) (map[string]int, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT account_id, SUM(unread) FROM conversations
-		WHERE muted = 0 AND unread > 0 AND last_msg != 0 GROUP BY account_id`)
+		WHERE muted = 0 AND unread > 0 AND last_msg != 0 AND peer_blocked = 0 GROUP BY account_id`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: unread by account: %w", err)
 	}
@@ -474,4 +489,71 @@ func holdName(h Hold) string {
 		return "blocked"
 	}
 	return "delivered"
+}
+
+// MarkDone takes a conversation out of Awaiting reply until the other side
+// writes again (a message newer than the newest one now delivered).
+func (s *Store) MarkDone(ctx context.Context, convRow int64) error {
+	return s.write(ctx, func(t *wtx) error {
+		r, err := t.exec(`UPDATE conversations SET await_msg = 0, await_time = 0,
+			done_time = max(done_time, last_time) WHERE id = ?`, convRow)
+		return rowChanged(r, err, "mark done")
+	})
+}
+
+// SetPeerBlocked records that the other side of a direct conversation is
+// blocked (or no longer): it leaves All, Unread and Awaiting, and comes
+// back when unblocked. ErrNotFound when there is no such conversation.
+func (s *Store) SetPeerBlocked(ctx context.Context, account, convID string, blocked bool) (int64, error) {
+	acct, ok, err := s.lookupAccountID(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("storage: set blocked: %w", ErrNotFound)
+	}
+	var row int64
+	err = s.write(ctx, func(t *wtx) error {
+		err := t.queryRow(`UPDATE conversations SET peer_blocked = ? WHERE account_id = ? AND remote_tag = ? AND is_group = 0 RETURNING id`,
+			blocked, acct, s.tags.conv.tagID(acct, convID)).Scan(&row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("storage: set blocked: %w", ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("storage: set blocked: %w", err)
+		}
+		return nil
+	})
+	return row, err
+}
+
+// OpenConversation finds or creates the conversation convID of account
+// (one the user starts or joins) and lists it in All before anyone
+// writes, at the time at. It returns the conversation's row.
+func (s *Store) OpenConversation(ctx context.Context, account, convID string, group bool, at time.Time) (int64, error) {
+	if convID == "" {
+		return 0, errors.New("storage: open conversation: no conversation ID")
+	}
+	var row int64
+	err := s.write(ctx, func(t *wtx) error {
+		acct, err := t.accountID(account, "", false)
+		if err != nil {
+			return fmt.Errorf("storage: open conversation: %w", err)
+		}
+		c, err := t.convFor(map[convKey]*convState{}, acct, convID, group, "")
+		if err != nil {
+			return err
+		}
+		if err := t.saveConv(c); err != nil {
+			return err
+		}
+		row = c.id
+		_, err = t.exec(`UPDATE conversations SET opened = ?1,
+			last_time = CASE WHEN last_msg = 0 THEN ?1 ELSE last_time END WHERE id = ?2 AND opened = 0`, unixNano(at), c.id)
+		if err != nil {
+			return fmt.Errorf("storage: open conversation: %w", err)
+		}
+		return nil
+	})
+	return row, err
 }

@@ -16,19 +16,24 @@ type convState struct {
 	lastIn                           bool
 	held, heldMsg, heldTime          int64
 	blocked, blockedMsg, blockedTime int64
-	remoteID, title                  string
-	titleKnown, bodyDirty, dirty     bool
-	body                             []byte
+	// awaitMsg/awaitTime: the oldest delivered message the user owes a
+	// reply to (a direct one, or a group one naming the user) newer than
+	// the user's last message (outTime) and than "done" (doneTime).
+	awaitMsg, awaitTime, outTime, doneTime int64
+	remoteID, title                        string
+	titleKnown, bodyDirty, dirty           bool
+	body                                   []byte
 }
 
 type convKey struct{ acct, tag int64 }
 
 const (
 	sqlConvState = `SELECT id, account_id, remote_tag, is_group, read_mark, unread, last_msg, last_time, last_in, held, held_msg, held_time,
-		blocked, blocked_msg, blocked_time, body FROM conversations`
+		blocked, blocked_msg, blocked_time, await_msg, await_time, out_time, done_time, body FROM conversations`
 	sqlConvInsert = `INSERT INTO conversations(id, account_id, remote_tag, is_group, body) VALUES (?, ?, ?, ?, ?)`
 	sqlConvSave   = `UPDATE conversations SET is_group = ?, read_mark = ?, unread = ?, last_msg = ?, last_time = ?,
-		last_in = ?, held = ?, held_msg = ?, held_time = ?, blocked = ?, blocked_msg = ?, blocked_time = ?, body = ? WHERE id = ?`
+		last_in = ?, held = ?, held_msg = ?, held_time = ?, blocked = ?, blocked_msg = ?, blocked_time = ?,
+		await_msg = ?, await_time = ?, out_time = ?, body = ? WHERE id = ?`
 )
 
 // A conversation's account and remote tag are bound to its sealed value:
@@ -54,7 +59,8 @@ func (s *Store) openConv(id, acct, tag int64, body []byte) (remoteID, title stri
 
 func scanConvState(sc interface{ Scan(...any) error }, c *convState) error {
 	return sc.Scan(&c.id, &c.acct, &c.tag, &c.group, &c.readMark, &c.unread, &c.lastMsg, &c.lastTime, &c.lastIn,
-		&c.held, &c.heldMsg, &c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.body)
+		&c.held, &c.heldMsg, &c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime,
+		&c.awaitMsg, &c.awaitTime, &c.outTime, &c.doneTime, &c.body)
 }
 
 // convFor loads or creates the conversation of a message within a write
@@ -112,11 +118,11 @@ func (t *wtx) createConv(k convKey, convID string, group bool, title string) (*c
 // add accounts for a new message in the conversation's state.
 func (c *convState) add(id int64, m *MessageIn) {
 	when := unixNano(m.Time)
-	c.note(id, when, m.Direction == In, m.Hold, m.Seen)
+	c.note(id, when, m.Direction == In, m.Hold, m.Seen, m.Mention)
 }
 
 // note counts a message; seen ones are never unread.
-func (c *convState) note(id, when int64, in bool, hold Hold, seen bool) {
+func (c *convState) note(id, when int64, in bool, hold Hold, seen, mention bool) {
 	c.dirty = true
 	newer := func(lastMsg, lastTime int64) bool {
 		return lastMsg == 0 || when > lastTime || (when == lastTime && id > lastMsg)
@@ -129,6 +135,7 @@ func (c *convState) note(id, when int64, in bool, hold Hold, seen bool) {
 		if in && !seen && id > c.readMark {
 			c.unread++
 		}
+		c.noteAwait(id, when, in, mention)
 	case HeldRequest:
 		c.held++
 		if newer(c.heldMsg, c.heldTime) {
@@ -150,7 +157,8 @@ func (t *wtx) saveConv(c *convState) error {
 		c.body = t.w.s.sealConv(c.id, c.acct, c.tag, c.remoteID, c.title)
 	}
 	_, err := t.exec(sqlConvSave, c.group, c.readMark, c.unread, c.lastMsg, c.lastTime, c.lastIn,
-		c.held, c.heldMsg, c.heldTime, c.blocked, c.blockedMsg, c.blockedTime, c.body, c.id)
+		c.held, c.heldMsg, c.heldTime, c.blocked, c.blockedMsg, c.blockedTime,
+		c.awaitMsg, c.awaitTime, c.outTime, c.body, c.id)
 	if err != nil {
 		return fmt.Errorf("storage: save conversation: %w", err)
 	}
@@ -167,7 +175,8 @@ func (t *wtx) recomputeConv(convID int64) error {
 	}
 	c.unread, c.lastMsg, c.lastTime, c.lastIn = 0, 0, 0, false
 	c.held, c.heldMsg, c.heldTime, c.blocked, c.blockedMsg, c.blockedTime = 0, 0, 0, 0, 0, 0
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT id, time, flags, hold FROM messages WHERE conv_id = ? ORDER BY id", convID)
+	c.awaitMsg, c.awaitTime, c.outTime = 0, 0, 0
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT id, time, flags, hold FROM messages WHERE conv_id = ? ORDER BY time, id", convID)
 	if err != nil {
 		return fmt.Errorf("storage: recount conversation: %w", err)
 	}
@@ -178,7 +187,7 @@ func (t *wtx) recomputeConv(convID int64) error {
 			rows.Close()
 			return fmt.Errorf("storage: recount conversation: %w", err)
 		}
-		c.note(id, when, flags&flagOut == 0, Hold(hold), flags&flagSeen != 0)
+		c.note(id, when, flags&flagOut == 0, Hold(hold), flags&flagSeen != 0, flags&flagMention != 0)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -186,4 +195,29 @@ func (t *wtx) recomputeConv(convID int64) error {
 	}
 	c.dirty = true
 	return t.saveConv(c)
+}
+
+// noteAwait keeps track of what awaits the user's reply: the user's own
+// message answers everything before it; a direct message, or a group
+// message naming the user, newer than that answer and than the user's
+// "done" awaits one. Group chatter that does not name the user never does.
+func (c *convState) noteAwait(id, when int64, in, mention bool) {
+	if !in {
+		if when > c.outTime {
+			c.outTime = when
+		}
+		if c.awaitMsg != 0 && when >= c.awaitTime {
+			c.awaitMsg, c.awaitTime = 0, 0
+		}
+		return
+	}
+	if c.group && !mention {
+		return
+	}
+	if when <= c.outTime || when <= c.doneTime {
+		return
+	}
+	if c.awaitMsg == 0 || when < c.awaitTime {
+		c.awaitMsg, c.awaitTime = id, when
+	}
 }

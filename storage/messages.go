@@ -13,11 +13,12 @@ import (
 const maxCachedConvs = 50000
 
 const (
-	flagOut    = 1
-	flagAction = 2
-	flagNotice = 4
-	flagFiles  = 8  // has rows in attachments
-	flagSeen   = 16 // read before it was archived (imported): never unread
+	flagOut     = 1
+	flagAction  = 2
+	flagNotice  = 4
+	flagFiles   = 8  // has rows in attachments
+	flagSeen    = 16 // read before it was archived (imported): never unread
+	flagMention = 32 // a group message that names the user: awaits a reply
 )
 
 const (
@@ -218,6 +219,9 @@ func (t *wtx) insertMsg(acct, conv int64, m *MessageIn) (id int64, inserted bool
 	if m.Seen {
 		flags |= flagSeen
 	}
+	if m.Mention {
+		flags |= flagMention
+	}
 	state, _ := sendStateCode(m.SendState)
 	body := s.sealMsg(msgKey{id: id, conv: conv, acct: acct, flags: flags, hold: int(m.Hold)}, msgBody{remoteID: m.RemoteID, sender: m.Sender, senderName: m.SenderName,
 		text: m.Text, holdReason: m.HoldReason})
@@ -339,7 +343,7 @@ func (s *Store) decodeMsg(ctx context.Context, r rawMsg) (Message, error) {
 	m := Message{Row: r.row, ConvRow: r.conv, Account: ai.name, Network: ai.network,
 		RemoteID: b.remoteID, Sender: b.sender, SenderName: b.senderName, Text: b.text,
 		HoldReason: b.holdReason, SendError: b.sendError, Time: fromNano(r.when), Direction: In,
-		Action: r.flags&flagAction != 0, Notice: r.flags&flagNotice != 0,
+		Action: r.flags&flagAction != 0, Notice: r.flags&flagNotice != 0, Mention: r.flags&flagMention != 0,
 		Hold: Hold(r.hold), SendState: sendStateOf(r.state), OutboxID: r.outbox}
 	if r.flags&flagOut != 0 {
 		m.Direction = Out

@@ -197,6 +197,21 @@ DELETE FROM postings;
 DELETE FROM contact_words;
 DELETE FROM meta WHERE k = 'indexed';
 `,
+	// 7: Awaiting reply counts what the user owes an answer to (direct
+	// messages, group messages naming the user) and forgets what was
+	// marked done; a blocked contact's conversation leaves the inbox; a
+	// conversation the user started or joined is listed before anyone speaks.
+	// Existing direct conversations ending inbound start out awaiting.
+	`
+ALTER TABLE conversations ADD COLUMN await_msg INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN await_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN out_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN done_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN peer_blocked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN opened INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET await_msg = last_msg, await_time = last_time WHERE last_in = 1 AND is_group = 0 AND last_msg != 0;
+CREATE INDEX conv_await ON conversations(await_time) WHERE await_msg != 0;
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.

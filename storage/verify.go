@@ -138,7 +138,7 @@ func (s *Store) verifyConversations(ctx context.Context, r *VerifyReport) error 
 			c = &convState{}
 			want[i64(v[0])] = c
 		}
-		c.note(id, i64(v[1]), i64(v[2])&flagOut == 0, Hold(i64(v[3])), i64(v[2])&flagSeen != 0)
+		c.note(id, i64(v[1]), i64(v[2])&flagOut == 0, Hold(i64(v[3])), i64(v[2])&flagSeen != 0, i64(v[2])&flagMention != 0)
 	})
 	if err != nil {
 		return err

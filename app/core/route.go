@@ -262,7 +262,7 @@ func storedMessage(in storage.MessageIn, r storage.PutResult) storage.Message {
 		Row: r.MsgRow, ConvRow: r.ConvRow, Account: in.Account, Network: in.Network,
 		RemoteID: in.RemoteID, Sender: in.Sender, SenderName: in.SenderName, Time: in.Time,
 		Direction: in.Direction, Text: in.Text, Action: in.Action, Notice: in.Notice,
-		Hold: in.Hold, HoldReason: in.HoldReason, SendState: in.SendState,
+		Mention: in.Mention, Hold: in.Hold, HoldReason: in.HoldReason, SendState: in.SendState,
 	}
 }
 
@@ -282,6 +282,9 @@ func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (stor
 		ConvID: m.Conversation.ID, ConvGroup: m.Conversation.Kind == connectors.Group, ConvTitle: m.Conversation.Title,
 		RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
 		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice, Seen: m.Seen,
+	}
+	if in.ConvGroup && dir == storage.In {
+		in.Mention = mentions(m.Text, c.selfHandle(e.Account))
 	}
 	for _, a := range m.Attachments {
 		in.Attachments = append(in.Attachments, storage.AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
