@@ -150,6 +150,9 @@ func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, headers ma
 		return storage.Delivered, "", err
 	}
 	if cls.Kind != policy.KindBrand {
+		if held, reason, err := p.heldAsMarketing(ctx, in, cls); held {
+			return storage.HeldRequest, reason, err
+		}
 		return storage.Delivered, "", nil
 	}
 	// Keep what made it a brand, so `brand list` and the Brands view show it.
@@ -381,6 +384,9 @@ func (c *Core) SetConsent(ctx context.Context, req ConsentRequest) error {
 	ch.MarkBrand, ch.Moves = markBrand, holdMoves(next.State)
 	if _, err := c.store.ApplyConsent(ctx, ch); err != nil {
 		return fmt.Errorf("consent for %s: %w", req.Handle, err)
+	}
+	if err := c.syncPeerBlocked(ctx, req.Account, req.Handle, next.State); err != nil {
+		return err
 	}
 	c.bus.publish([]Update{{Kind: UpdBrands, Account: req.Account}, {Kind: UpdConversation, Account: req.Account}})
 	return nil

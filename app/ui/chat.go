@@ -43,6 +43,7 @@ type chatPane struct {
 	server    serverHistory
 	highlight int64 // message row to highlight (search result)
 	marking   bool  // a MarkRead is in flight
+	drafts    drafts
 
 	icon     *canvas.Image
 	title    *widget.Label
@@ -50,6 +51,7 @@ type chatPane struct {
 	typingL  *canvas.Text
 	typingN  int
 	mute     *widget.Button
+	more     *widget.Button // the conversation's actions (convMenu)
 	request  *requestPanel
 	list     *widget.List
 	measure  *widget.RichText
@@ -72,7 +74,14 @@ func newChatPane(v *view) *chatPane {
 	p.typingL.TextStyle.Italic = true
 	p.mute = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { p.toggleMute() })
 	p.mute.Importance = widget.LowImportance
-	head := container.NewBorder(nil, nil, fixed(p.icon, fyne.NewSize(32, 32)), p.mute,
+	p.more = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), func() {
+		if p.open != 0 {
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(p.more)
+			p.v.showConvMenu(p.conv, pos.Add(fyne.NewPos(0, p.more.Size().Height)))
+		}
+	})
+	p.more.Importance = widget.LowImportance
+	head := container.NewBorder(nil, nil, fixed(p.icon, fyne.NewSize(32, 32)), container.NewHBox(p.mute, p.more),
 		container.NewVBox(container.New(layout.NewCustomPaddedLayout(-4, -8, -4, 0), p.title),
 			container.NewHBox(p.subtitle, p.typingL)))
 	header := container.NewVBox(paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 12, 8), head)), widget.NewSeparator())
@@ -86,6 +95,8 @@ func newChatPane(v *view) *chatPane {
 	p.request = newRequestPanel(v)
 
 	p.composer = newComposer(p.submit)
+	p.drafts = drafts{p: p, known: map[int64]string{}}
+	p.composer.OnChanged = p.drafts.changed
 	p.subject = widget.NewEntry()
 	p.subject.SetPlaceHolder("Subject (optional)")
 	p.subject.Hide()
@@ -176,8 +187,9 @@ func (p *chatPane) openRowAt(row, msgRow int64) {
 		p.msgs, p.rows, p.heights = nil, nil, nil
 		p.noMore, p.loading = false, false
 		p.server = serverHistory{}
-		p.subject.SetText("") // a subject belongs to the conversation it was typed for
-		p.files.take()        // and so do files
+		p.subject.SetText("")  // a subject belongs to the conversation it was typed for
+		p.files.take()         // and so do files
+		p.drafts.switchTo(row) // and the composer's text: each conversation has its own draft
 		p.list.Refresh()
 	}
 	p.highlight = msgRow
@@ -481,6 +493,8 @@ func (p *chatPane) accountsChanged() {
 	switch {
 	case !ok:
 		reason = fmt.Sprintf("The account %q was removed; you can read this conversation but not answer.", p.conv.Account)
+	case p.conv.PeerBlocked:
+		reason = fmt.Sprintf("You blocked %s. Unblock it (the ⋮ menu above) to write to it.", p.conv.RemoteID)
 	case st.Disabled:
 		reason = fmt.Sprintf("%s is disabled.", st.Name)
 	case st.State != connectors.StateOnline:
@@ -504,7 +518,11 @@ func (p *chatPane) accountsChanged() {
 	p.subject.Disable()
 	p.composer.Disable()
 	p.send.Disable()
-	p.composer.SetPlaceHolder("Offline")
+	if p.conv.PeerBlocked {
+		p.composer.SetPlaceHolder("Blocked")
+	} else {
+		p.composer.SetPlaceHolder("Offline")
+	}
 	p.relayout()
 }
 

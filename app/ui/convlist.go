@@ -137,6 +137,7 @@ type convItem struct {
 	widget.BaseWidget
 	l       *convList
 	row     int64
+	conv    storage.Conversation
 	tap     *tapRow
 	icon    *canvas.Image
 	title   *widget.Label
@@ -165,6 +166,11 @@ func newConvItem(l *convList) *convItem {
 			l.v.openConversation(it.row)
 		}
 	})
+	it.tap.OnSecondary = func(at fyne.Position) {
+		if it.row != 0 {
+			l.v.showConvMenu(it.conv, at)
+		}
+	}
 	it.ExtendBaseWidget(it)
 	return it
 }
@@ -172,7 +178,7 @@ func newConvItem(l *convList) *convItem {
 func (it *convItem) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(it.tap) }
 
 func (it *convItem) set(c storage.Conversation, v *view) {
-	it.row = c.Row
+	it.row, it.conv = c.Row, c
 	it.icon.Resource = assets.Network(c.Network)
 	it.icon.Refresh()
 	it.title.SetText(convTitle(c))
@@ -181,7 +187,7 @@ func (it *convItem) set(c storage.Conversation, v *view) {
 	now := v.now()
 	switch v.filter {
 	case storage.FilterAwaiting:
-		it.when.Text = "waiting " + waited(c.LastTime, now)
+		it.when.Text = "waiting " + waited(firstTime(c.Awaiting, c.LastTime), now)
 	default:
 		it.when.Text = listTime(c.LastTime, now)
 	}

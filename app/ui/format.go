@@ -252,3 +252,13 @@ func errorf(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// firstTime is the first of ts that is set.
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}

@@ -55,7 +55,7 @@ func newRequestPanel(v *view) *requestPanel {
 	r.accept.Importance = widget.HighImportance
 	r.block = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() { r.setConsent(consentBlocked, nil, time.Time{}) })
 	r.block.Importance = widget.DangerImportance
-	r.person = widget.NewButtonWithIcon("Mark as person", theme.AccountIcon(), r.markPerson)
+	r.person = widget.NewButtonWithIcon("This is a person", theme.AccountIcon(), r.markPerson)
 	r.unblock = widget.NewButtonWithIcon("Unblock", theme.ContentUndoIcon(), func() { r.setConsent(consentNone, nil, time.Time{}) })
 	r.purge = widget.NewButtonWithIcon("Delete blocked messages", theme.DeleteIcon(), r.purgeBlocked)
 	r.unsub = widget.NewButtonWithIcon("Unsubscribe", theme.MailForwardIcon(), func() {
@@ -74,14 +74,23 @@ func newRequestPanel(v *view) *requestPanel {
 // show displays the panel when the conversation has held messages.
 func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
 	r.conv, r.handle, r.msgID = c, firstNonEmpty(handle, c.RemoteID), msgID
-	if c.Held == 0 && c.Blocked == 0 {
+	if c.Held == 0 && c.Blocked == 0 && !c.PeerBlocked {
 		r.root.Hide()
 		return
 	}
 	net := r.v.networkName(c.Network)
-	if c.Blocked > 0 && c.Held == 0 {
+	if (c.Blocked > 0 || c.PeerBlocked) && c.Held == 0 {
 		r.title.SetText(fmt.Sprintf("%s is blocked", r.handle))
-		r.reason.SetText(fmt.Sprintf("%d message(s) from this brand on %s (%s) were kept here, never in your inbox.", c.Blocked, net, c.Account))
+		if c.PeerBlocked {
+			text := fmt.Sprintf("You blocked %s on %s (%s): this conversation is out of your inbox, and what it sends "+
+				"is kept in Blocked, never notified.", r.handle, net, c.Account)
+			if c.Blocked > 0 {
+				text += fmt.Sprintf(" %d message(s) kept so far.", c.Blocked)
+			}
+			r.reason.SetText(text)
+		} else {
+			r.reason.SetText(fmt.Sprintf("%d message(s) from this sender on %s (%s) were kept here, never in your inbox.", c.Blocked, net, c.Account))
+		}
 		r.accept.Hide()
 		r.block.Hide()
 		r.person.Show()

@@ -28,6 +28,9 @@ type Backend interface {
 	Subscribe() (<-chan []core.Update, func())
 	Pref(ctx context.Context, key string) (string, error)
 	SetPref(ctx context.Context, key, value string) error
+	Draft(ctx context.Context, convRow int64) (string, error)
+	SetDraft(ctx context.Context, convRow int64, text string) error
+	MarkDone(ctx context.Context, convRow int64) error
 	KeyMode() storage.KeyMode
 }
 
@@ -93,6 +96,8 @@ type view struct {
 	right     *fyne.Container
 	tray      *trayState
 	root      fyne.CanvasObject
+	// trayOK says a system tray host runs (the shell asks the bus once).
+	trayOK bool
 	// restyle rebuilds the window content after a theme change.
 	restyle func()
 	// lastConvKey is the Fyne preference remembering this profile's open conversation.
@@ -128,7 +133,6 @@ func newView(ctx context.Context, be Backend, a fyne.App, w fyne.Window, post fu
 	v.chat = newChatPane(v)
 	v.brands = newBrandsView(v)
 	v.right = container.NewStack(v.chat.root)
-	v.tray = newTrayState(v)
 	v.root = v.layout()
 	return v
 }
@@ -162,6 +166,7 @@ func (v *view) showArchiveError(msg string) {
 
 // start loads everything and follows the core's updates until ctx ends.
 func (v *view) start() {
+	v.tray = newTrayState(v)
 	v.installShortcuts()
 	v.loadNetworks()
 	v.reloadAccounts()
@@ -426,6 +431,9 @@ func (v *view) networkName(n string) string {
 func (v *view) showError(what string, err error) {
 	dialog.ShowError(errorf(what, err), v.win)
 }
+
+// quit ends the app: the window closes, the core shuts down cleanly.
+func (v *view) quit() { v.app.Quit() }
 
 // wait blocks until no background job is running (tests, shutdown).
 func (v *view) wait() { v.jobs.Wait() }

@@ -23,6 +23,8 @@ type tapRow struct {
 	hovered  bool
 	OnTapped func()
 	OnHover  func(in bool, at fyne.Position)
+	// OnSecondary (optional) is a right-click at an absolute position.
+	OnSecondary func(at fyne.Position)
 }
 
 func newTapRow(content fyne.CanvasObject, tapped func()) *tapRow {
@@ -64,6 +66,13 @@ func (r *tapRow) Refresh() {
 func (r *tapRow) Tapped(*fyne.PointEvent) {
 	if r.OnTapped != nil {
 		r.OnTapped()
+	}
+}
+
+// TappedSecondary opens the row's context menu, where it has one.
+func (r *tapRow) TappedSecondary(e *fyne.PointEvent) {
+	if r.OnSecondary != nil {
+		r.OnSecondary(e.AbsolutePosition)
 	}
 }
 
