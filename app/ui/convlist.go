@@ -19,15 +19,16 @@ const convPage = 300
 // convList is the middle pane: the unified conversation list, virtualised
 // (widget.List keeps only the visible rows' widgets) and loaded in pages.
 type convList struct {
-	v      *view
-	root   fyne.CanvasObject
-	list   *widget.List
-	title  *widget.Label
-	empty  *widget.Label
-	convs  []storage.Conversation
-	limit  int  // rows asked for in the last load
-	more   bool // the last load was full: there may be more
-	search *widget.Button
+	v       *view
+	root    fyne.CanvasObject
+	list    *widget.List
+	title   *widget.Label
+	empty   *widget.Label
+	convs   []storage.Conversation
+	limit   int  // rows asked for in the last load
+	more    bool // the last load was full: there may be more
+	search  *widget.Button
+	compose *widget.Button // New message (Ctrl+N)
 }
 
 func newConvList(v *view) *convList {
@@ -44,8 +45,10 @@ func newConvList(v *view) *convList {
 	l.search.Importance = widget.LowImportance
 	sw := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.showSwitcher() })
 	sw.Importance = widget.LowImportance
+	l.compose = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { v.showNewMessage() })
+	l.compose.Importance = widget.LowImportance
 	header := paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 8, 4),
-		container.NewBorder(nil, nil, nil, container.NewHBox(l.search, sw), l.title)))
+		container.NewBorder(nil, nil, nil, container.NewHBox(l.compose, l.search, sw), l.title)))
 	l.empty = widget.NewLabel("")
 	l.empty.Alignment = fyne.TextAlignCenter
 	l.empty.Wrapping = fyne.TextWrapWord

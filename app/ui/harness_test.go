@@ -41,6 +41,8 @@ type fakeNet struct {
 	sentFiles []string
 	// history is each conversation's archive on the network, oldest first.
 	history map[string][]connectors.Message
+	// joined are the channels joined at the user's request.
+	joined []string
 }
 
 // fakeFile is one attachment the fake network serves.
@@ -104,6 +106,16 @@ func (f *fakeConn) History(ctx context.Context, conv connectors.ConversationRef,
 	}
 	return out, connectors.Cursor(fmt.Sprint(start)), nil
 }
+
+// Join makes the fake network a Joiner.
+func (f *fakeConn) Join(ctx context.Context, conv string) error {
+	fakes.mu.Lock()
+	defer fakes.mu.Unlock()
+	fakes.joined = append(fakes.joined, conv)
+	return nil
+}
+
+func (f *fakeConn) Leave(ctx context.Context, conv string) error { return nil }
 
 func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {
 	fakes.mu.Lock()
@@ -273,7 +285,7 @@ func newHarnessIn(t *testing.T, dir string, accounts ...string) *harness {
 	// What the fake network was sent belongs to one test (tests run one at
 	// a time; -count=N repeats them in one process).
 	fakes.mu.Lock()
-	fakes.sent, fakes.unsubs, fakes.sentFiles = nil, nil, nil
+	fakes.sent, fakes.unsubs, fakes.sentFiles, fakes.joined = nil, nil, nil, nil
 	fakes.mu.Unlock()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(newAppTheme(themeLight))

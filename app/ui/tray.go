@@ -120,6 +120,8 @@ func (v *view) installShortcuts() {
 	find := &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
 	jump := &desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}
 	quit := &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+	compose := &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
+	c.AddShortcut(compose, func(fyne.Shortcut) { v.showNewMessage() })
 	c.AddShortcut(find, func(fyne.Shortcut) { v.showSearch() })
 	c.AddShortcut(jump, func(fyne.Shortcut) { v.showSwitcher() })
 	c.AddShortcut(quit, func(fyne.Shortcut) { v.quit() })
@@ -132,6 +134,8 @@ func (v *view) installShortcuts() {
 			v.showSwitcher()
 		case quit.ShortcutName():
 			v.quit()
+		case compose.ShortcutName():
+			v.showNewMessage()
 		default:
 			return false
 		}
@@ -148,6 +152,7 @@ func (v *view) showSettingsMenu(anchor fyne.CanvasObject) {
 		return it
 	}
 	menu := fyne.NewMenu("",
+		fyne.NewMenuItem("New message…  (Ctrl+N)", v.showNewMessage),
 		fyne.NewMenuItem("Add account…", func() { v.showAccountDialog(nil) }),
 		fyne.NewMenuItem("Search…  (Ctrl+F)", v.showSearch),
 		fyne.NewMenuItem("Go to conversation…  (Ctrl+K)", v.showSwitcher),

@@ -31,6 +31,7 @@ type Backend interface {
 	Draft(ctx context.Context, convRow int64) (string, error)
 	SetDraft(ctx context.Context, convRow int64, text string) error
 	MarkDone(ctx context.Context, convRow int64) error
+	StartConversation(ctx context.Context, account, target string) (storage.Conversation, error)
 	KeyMode() storage.KeyMode
 }
 
@@ -78,6 +79,7 @@ type view struct {
 	searchDlg  *searchDialog
 	switchDlg  *switcher
 	acceptDlg  *acceptForm
+	newMsgDlg  *newMessage // the last New message dialog opened
 	// chooseSaveFile asks where to save a file named name and calls cb
 	// with the chosen path (not at all when the user cancels); tests
 	// replace Fyne's dialog with a folder of their own.
