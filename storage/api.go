@@ -178,7 +178,7 @@ const (
 	FilterUnread   Filter = "unread"   // with unread delivered inbound messages
 	FilterAwaiting Filter = "awaiting" // a direct message, or a group message naming the user, unanswered and not marked done; oldest wait first
 	FilterRequests Filter = "requests" // with messages held as requests
-	FilterBlocked  Filter = "blocked"  // with messages held from blocked brands
+	FilterBlocked  Filter = "blocked"  // with messages held from blocked brands, or with a blocked contact
 )
 
 // ConvQuery selects and pages conversations.

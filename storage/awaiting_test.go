@@ -71,6 +71,13 @@ func TestBlockedContactLeavesTheInbox(t *testing.T) {
 	if cv, err := s.FindConversation(ctx, "a", "promo"); err != nil || !cv.PeerBlocked {
 		t.Fatalf("promo: %+v, %v", cv, err)
 	}
+	// Blocked lists it, so it can be found and unblocked.
+	if got := list(t, s, FilterBlocked, ""); !eq(titles(got), "promo") || got[0].LastText != "50% off today" {
+		t.Fatalf("blocked: %v", got)
+	}
+	if c.Blocked != 1 {
+		t.Fatalf("blocked count %d", c.Blocked)
+	}
 	if _, err := s.SetPeerBlocked(ctx, "a", "promo", false); err != nil {
 		t.Fatal(err)
 	}

@@ -56,8 +56,8 @@ func (s *Store) ListConversations(ctx context.Context, q ConvQuery) ([]Conversat
 		where = append(where, "held > 0")
 		order = "held_time DESC, id DESC"
 	case FilterBlocked:
-		where = append(where, "blocked > 0")
-		order = "blocked_time DESC, id DESC"
+		where = append(where, "(blocked > 0 OR peer_blocked = 1)")
+		order = "max(blocked_time, last_time) DESC, id DESC"
 	default:
 		return nil, fmt.Errorf("storage: list conversations: unknown filter %q", q.Filter)
 	}
@@ -108,7 +108,7 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 		switch {
 		case f == FilterRequests || (f == "" && c.lastMsg == 0 && c.held > 0):
 			return c.heldMsg, c.heldTime, HeldRequest
-		case f == FilterBlocked || (f == "" && c.lastMsg == 0 && c.blocked > 0):
+		case (f == FilterBlocked && c.blockedMsg != 0) || (f == "" && c.lastMsg == 0 && c.blocked > 0):
 			return c.blockedMsg, c.blockedTime, HeldBlocked
 		}
 		return c.lastMsg, c.lastTime, Delivered
@@ -307,7 +307,7 @@ func (s *Store) ConversationCounts(ctx context.Context) (ConvCounts, error) {
 		COUNT(CASE WHEN `+inInbox+` AND await_msg != 0 THEN 1 END),
 		MIN(CASE WHEN `+inInbox+` AND await_msg != 0 THEN await_time END),
 		COUNT(CASE WHEN held > 0 THEN 1 END),
-		COUNT(CASE WHEN blocked > 0 THEN 1 END)
+		COUNT(CASE WHEN blocked > 0 OR peer_blocked = 1 THEN 1 END)
 		FROM conversations`).Scan(&c.Unread, &c.Awaiting, &oldest, &c.Requests, &c.Blocked)
 	if err != nil {
 		return c, fmt.Errorf("storage: conversation counts: %w", err)

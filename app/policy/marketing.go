@@ -21,8 +21,7 @@ func (m Marketing) Reason() string {
 	if !m.Likely {
 		return ""
 	}
-	return "This looks like marketing from someone you have not written to: " + joinSigns(m.Signs) +
-		". It was kept here and not notified; if the sender is a person, say so and it moves to your inbox"
+	return "This looks like marketing from someone you have not written to: " + joinSigns(m.Signs)
 }
 
 func joinSigns(s []string) string {

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
 	"switchboard/storage"
@@ -111,19 +110,17 @@ func TestBlockingTakesAConversationOutOfTheInbox(t *testing.T) {
 	it := h.visibleConvItem("promo")
 	test.TapSecondary(it.tap)
 	top := h.win.Canvas().Overlays().Top()
-	var menu, block bool
+	var block, person bool
 	if top != nil {
 		for _, o := range test.LaidOutObjects(top) {
-			switch o := o.(type) {
-			case *widget.Menu:
-				menu = true
-			case *canvas.Text:
-				block = block || o.Text == "Block promo"
+			if tx, ok := o.(*canvas.Text); ok {
+				block = block || tx.Text == "Block promo"
+				person = person || tx.Text == "This is a person"
 			}
 		}
 	}
-	if !menu || !block {
-		t.Fatalf("right-click on a row opened %T (menu %v, Block item %v), want its menu", top, menu, block)
+	if !block || !person {
+		t.Fatalf("right-click on a row opened %T without the conversation's actions (Block %v, person %v)", top, block, person)
 	}
 	h.win.Canvas().Overlays().Remove(top)
 
@@ -145,6 +142,9 @@ func TestBlockingTakesAConversationOutOfTheInbox(t *testing.T) {
 	}
 	if !strings.Contains(h.v.chat.request.reason.Text, "out of your inbox") {
 		t.Fatalf("the panel says %q", h.v.chat.request.reason.Text)
+	}
+	if got := h.listed(storage.FilterBlocked); !has(got, "promo") {
+		t.Fatalf("Blocked does not list promo: %v", got)
 	}
 	// Unblock brings it back.
 	menuItem(t, h.v.convMenu(h.v.chat.conv), "Unblock promo").Action()
