@@ -54,6 +54,7 @@ type shell struct {
 	vStop  context.CancelFunc
 	traced bool
 	trayOK bool // a tray host runs on the session bus
+	silent bool // no notification service: do not send notifications
 
 	status  *widget.Label
 	busy    *widget.ProgressBarInfinite
@@ -149,6 +150,7 @@ func (s *shell) openProfile() {
 		})
 		if err == nil {
 			s.trayOK = trayAvailable(s.ctx)
+			s.silent = !notifierAvailable(s.ctx)
 			if err := c.Start(s.ctx); err != nil {
 				s.log.Error("start accounts", "err", err)
 			}
@@ -366,6 +368,7 @@ func (s *shell) mount() {
 	}
 	v.restyle = s.mount
 	v.trayOK = s.trayOK
+	v.noNotifier = s.silent
 	v.lastConvKey = LastConversationKey(s.opts.ProfileDir)
 	v.onFirstLoad = s.trace
 	s.v, s.vStop = v, stop

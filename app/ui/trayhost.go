@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -28,6 +29,21 @@ func trayAvailable(ctx context.Context) bool {
 	return true
 }
 
+// notifierAvailable says whether a desktop notification service runs (or
+// can be started) on the session bus. Without one, Fyne logs an error for
+// every notification sent; asking once at start keeps stderr quiet.
+func notifierAvailable(ctx context.Context) bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		ok, err := busHasOwner(ctx, os.Getenv("DBUS_SESSION_BUS_ADDRESS"), notificationsName)
+		return ok && err == nil
+	}
+	return true
+}
+
+// notificationsName is the freedesktop notification service's bus name.
+const notificationsName = "org.freedesktop.Notifications"
+
 // busHasOwner asks the session bus at addr whether name has an owner. It
 // never starts a bus (no autolaunch): an empty address is "no".
 func busHasOwner(ctx context.Context, addr, name string) (bool, error) {
@@ -46,5 +62,14 @@ func busHasOwner(ctx context.Context, addr, name string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("ask the session bus for %s: %w", name, err)
 	}
-	return has, nil
+	if has || name != notificationsName {
+		return has, nil
+	}
+	// A notification daemon is usually started by the bus on first use.
+	var names []string
+	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&names)
+	if err != nil {
+		return false, fmt.Errorf("ask the session bus what it can start: %w", err)
+	}
+	return slices.Contains(names, name), nil
 }

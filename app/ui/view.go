@@ -100,6 +100,8 @@ type view struct {
 	root      fyne.CanvasObject
 	// trayOK says a system tray host runs (the shell asks the bus once).
 	trayOK bool
+	// noNotifier: no notification service answers (the shell asks once).
+	noNotifier bool
 	// restyle rebuilds the window content after a theme change.
 	restyle func()
 	// lastConvKey is the Fyne preference remembering this profile's open conversation.
@@ -282,7 +284,7 @@ func (v *view) apply(batch []core.Update) {
 }
 
 func (v *view) notify(u core.Update) {
-	if u.Message == nil {
+	if u.Message == nil || v.noNotifier {
 		return
 	}
 	body := oneLine(u.Message.Text)
