@@ -47,7 +47,7 @@ func (c *Core) join(ctx context.Context, account, target string) error {
 		return fmt.Errorf("join %s: %s is not connected", target, account)
 	}
 	conn, st := ar.snapshot()
-	if st.State != connectors.StateOnline.String() {
+	if st.State != connectors.StateOnline {
 		return fmt.Errorf("join %s: %s is %s; try again once it is online", target, account, st.State)
 	}
 	j, ok := conn.(connectors.Joiner)

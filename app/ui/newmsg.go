@@ -140,10 +140,7 @@ func (n *newMessage) submit() {
 	n.v.async(func(ctx context.Context) func() {
 		conv, err := n.v.be.StartConversation(ctx, acct, target)
 		if err == nil && strings.TrimSpace(text) != "" {
-			var it storage.OutboxItem
-			if it, err = n.v.be.Send(ctx, core.SendRequest{ConvRow: conv.Row, Text: text}); err == nil {
-				return func() { n.done(conv, it) }
-			}
+			_, err = n.v.be.Send(ctx, core.SendRequest{ConvRow: conv.Row, Text: text})
 		}
 		return func() {
 			if err != nil {
@@ -152,16 +149,13 @@ func (n *newMessage) submit() {
 				n.showError(sentence(err.Error()))
 				return
 			}
-			n.done(conv, storage.OutboxItem{})
+			n.done(conv)
 		}
 	})
 }
 
-func (n *newMessage) done(conv storage.Conversation, it storage.OutboxItem) {
+func (n *newMessage) done(conv storage.Conversation) {
 	n.dlg.Hide()
-	if it.ID != 0 {
-		n.v.outbox[it.MsgRow] = it.ID
-	}
 	if n.v.filter != storage.FilterAll || (n.v.account != "" && n.v.account != conv.Account) {
 		n.v.setFilter(storage.FilterAll, "")
 	}
