@@ -227,7 +227,11 @@ func TestOlderArchiveIsBoundOnceAndKeepsOpening(t *testing.T) {
 func TestVerifyReportsTamperingAndRollback(t *testing.T) {
 	ctx := context.Background()
 	e := newTamperEnv(t)
-	if rep, err := e.s.Verify(ctx); err != nil || len(rep.Problems) != 0 || rep.Checked["messages"] != 2 || rep.Checked["ledger"] != 3 {
+	if err := e.s.AddAudit(ctx, t0, "export", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e.s.Verify(ctx); err != nil || len(rep.Problems) != 0 || rep.Checked["messages"] != 2 || rep.Checked["ledger"] != 3 ||
+		rep.Checked["audit"] != 1 {
 		t.Fatalf("a sound archive: %+v %v", rep, err)
 	}
 	// Keep the consent row as it was when it said "subscribed"…
@@ -253,12 +257,12 @@ func TestVerifyReportsTamperingAndRollback(t *testing.T) {
 		t.Fatalf("the rolled-back row: %+v %v (the test expects it to open)", c, err)
 	}
 	e.exec(t, `UPDATE conversations SET held = 5 WHERE id = `+itoa(e.held.ConvRow),
-		`UPDATE messages SET hold = 0 WHERE id = `+itoa(e.held.MsgRow))
+		`UPDATE messages SET hold = 0 WHERE id = `+itoa(e.held.MsgRow), `UPDATE audit SET kind = 'import'`)
 	rep, err := e.s.Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"rolled back", "message " + itoa(e.held.MsgRow), "conversation " + itoa(e.held.ConvRow)}
+	want := []string{"rolled back", "message " + itoa(e.held.MsgRow), "conversation " + itoa(e.held.ConvRow), "audit row 1"}
 	for _, w := range want {
 		found := false
 		for _, p := range rep.Problems {

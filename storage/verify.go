@@ -189,6 +189,10 @@ func (s *Store) verifySimple(ctx context.Context, r *VerifyReport) error {
 			_, err := s.seal.open(blob(v[1]), adKey("prefs", 0, i64(v[0])))
 			return err
 		}},
+		{"audit", `SELECT rowid, time, kind, detail FROM audit`, 3, func(id int64, v []any) error {
+			_, err := s.seal.open(blob(v[2]), adAudit(id, i64(v[0]), str(v[1])))
+			return err
+		}},
 	}
 	for _, t := range tables {
 		err := s.eachRow(ctx, t.q, t.n, func(id int64, v []any) {
