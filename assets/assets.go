@@ -6,7 +6,12 @@ package assets
 //go:generate fyne bundle -o bundled.go --pkg assets --prefix res icons
 //go:generate fyne bundle -o bundled.go --pkg assets --prefix res -a Icon.png
 
-import "fyne.io/fyne/v2"
+import (
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+)
 
 // AppIcon is the application icon (SVG, scales to any size).
 func AppIcon() fyne.Resource { return resAppSvg }
@@ -14,31 +19,32 @@ func AppIcon() fyne.Resource { return resAppSvg }
 // AppIconPNG is the 512×512 raster icon used for packaging and the tray.
 func AppIconPNG() fyne.Resource { return resIconPng }
 
-// Network returns the icon of a network by its registry name ("irc",
-// "xmpp", "email", …); networks without their own icon get the app icon.
-func Network(name string) fyne.Resource {
-	switch name {
-	case "irc":
-		return resIrcSvg
-	case "xmpp":
-		return resXmppSvg
-	case "email":
-		return resEmailSvg
-	case "telegram":
-		return resTelegramSvg
-	case "slack":
-		return resSlackSvg
-	case "matrix":
-		return resMatrixSvg
-	case "discord":
-		return resDiscordSvg
-	case "whatsapp":
-		return resWhatsappSvg
+// icons are the bundled network icons by name: "irc" is icons/irc.svg.
+var icons = func() map[string]fyne.Resource {
+	m := map[string]fyne.Resource{}
+	for _, r := range []*fyne.StaticResource{resIrcSvg, resXmppSvg, resEmailSvg, resTelegramSvg,
+		resSlackSvg, resMatrixSvg, resDiscordSvg, resWhatsappSvg} {
+		m[strings.TrimSuffix(r.StaticName, ".svg")] = r
+	}
+	return m
+}()
+
+// Icon returns the bundled icon a network names in its description
+// (connectors.NetworkInfo.Icon: "irc" for icons/irc.svg); "" or a name
+// with no icon gives the app icon.
+func Icon(name string) fyne.Resource {
+	if r, ok := icons[name]; ok {
+		return r
 	}
 	return resAppSvg
 }
 
-// Networks lists the networks that have their own icon.
-func Networks() []string {
-	return []string{"irc", "xmpp", "email", "telegram", "slack", "matrix", "discord", "whatsapp"}
+// Icons lists the names of the bundled network icons, sorted.
+func Icons() []string {
+	out := make([]string, 0, len(icons))
+	for n := range icons {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"image/png"
 	"testing"
+
+	"switchboard/connectors"
+	_ "switchboard/connectors/all"
 )
 
-func TestEveryNetworkHasItsOwnSVGIcon(t *testing.T) {
+func TestEveryNetworkIconIsItsOwnSVG(t *testing.T) {
 	seen := map[string]bool{}
-	for _, n := range Networks() {
-		r := Network(n)
+	for _, n := range Icons() {
+		r := Icon(n)
 		if r == AppIcon() {
 			t.Errorf("%s has no icon of its own", n)
 		}
@@ -21,8 +24,22 @@ func TestEveryNetworkHasItsOwnSVGIcon(t *testing.T) {
 			t.Errorf("%s: %s is not an SVG", n, r.Name())
 		}
 	}
-	if Network("no-such-network") != AppIcon() {
-		t.Error("an unknown network should fall back to the app icon")
+	if Icon("no-such-network") != AppIcon() || Icon("") != AppIcon() {
+		t.Error("an unknown or empty icon name should fall back to the app icon")
+	}
+}
+
+// Every network this build speaks names an icon that is bundled.
+func TestEveryConnectorNamesABundledIcon(t *testing.T) {
+	for _, n := range connectors.Networks() {
+		c, err := connectors.New(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := c.Info()
+		if info.Icon == "" || Icon(info.Icon) == AppIcon() {
+			t.Errorf("%s names icon %q, which is not bundled (have %v)", n, info.Icon, Icons())
+		}
 	}
 }
 

@@ -67,11 +67,11 @@ func (c *Core) validateSpec(spec AccountSpec) (connectors.NetworkInfo, error) {
 	if strings.ContainsAny(spec.Name, "/\n\r\t") {
 		return connectors.NetworkInfo{}, errors.New("an account name cannot contain '/', tabs or line breaks")
 	}
-	conn, err := connectors.New(spec.Network)
+	d, err := c.nets.get(spec.Network)
 	if err != nil {
 		return connectors.NetworkInfo{}, err
 	}
-	info := conn.Info()
+	info := d.info
 	known := map[string]connectors.Field{}
 	for _, f := range info.Fields {
 		known[f.Key] = f
@@ -93,6 +93,12 @@ func (c *Core) validateSpec(spec AccountSpec) (connectors.NetworkInfo, error) {
 	for k := range spec.Secrets {
 		if f, ok := known[k]; !ok || f.Kind != connectors.FieldSecret {
 			return info, fmt.Errorf("%s accounts have no secret %q", info.DisplayName, k)
+		}
+	}
+	// The network's own rules, once, for the window and the CLI alike.
+	if info.Validate != nil {
+		if err := info.Validate(withDefaults(info, spec.Settings)); err != nil {
+			return info, err
 		}
 	}
 	return info, nil

@@ -40,7 +40,15 @@ func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, e
 	for _, f := range files {
 		listing = append(listing, f.in)
 	}
-	group := isGroupTarget(acct.Network, req.Target)
+	group := false
+	if req.ConvRow == 0 {
+		// A handle the user typed: the network checks and normalises it.
+		ref, err := c.target(acct.Network, req.Target)
+		if err != nil {
+			return storage.OutboxItem{}, fmt.Errorf("send: %w", err)
+		}
+		req.Target, group = ref.ID, ref.Kind == connectors.Group
+	}
 	if conv, err := c.store.FindConversation(ctx, acct.Name, req.Target); err == nil {
 		group = conv.Group
 	}
@@ -76,17 +84,17 @@ func (c *Core) Send(ctx context.Context, req SendRequest) (storage.OutboxItem, e
 	return it, nil
 }
 
-// isGroupTarget guesses whether a new target is a group conversation when
-// the archive has not seen it yet: IRC channel prefixes, XMPP MUC hosts.
-func isGroupTarget(network, target string) bool {
-	if target == "" {
-		return false
+// target asks the network what a typed handle names (NetworkInfo.Target);
+// a network that does not say takes any handle as a direct conversation.
+func (c *Core) target(network, ref string) (connectors.ConversationRef, error) {
+	d, err := c.nets.get(network)
+	if err != nil {
+		return connectors.ConversationRef{}, err
 	}
-	switch target[0] {
-	case '#', '&', '!', '+':
-		return true
+	if d.info.Target == nil {
+		return connectors.ConversationRef{ID: strings.TrimSpace(ref), Kind: connectors.Direct}, nil
 	}
-	return strings.Contains(target, "@conference.") || strings.Contains(target, "@muc.")
+	return d.info.Target(ref)
 }
 
 // Retry puts a failed message back in the queue.

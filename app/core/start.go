@@ -23,7 +23,12 @@ func (c *Core) StartConversation(ctx context.Context, account, target string) (s
 	if err != nil {
 		return storage.Conversation{}, fmt.Errorf("new conversation: account %q: %w", account, err)
 	}
-	group := isGroupTarget(acct.Network, target)
+	// The network checks and normalises the handle and says whether it is a group.
+	ref, err := c.target(acct.Network, target)
+	if err != nil {
+		return storage.Conversation{}, fmt.Errorf("new conversation: %w", err)
+	}
+	target, group := ref.ID, ref.Kind == connectors.Group
 	if conv, err := c.store.FindConversation(ctx, account, target); err == nil {
 		group = conv.Group
 	}

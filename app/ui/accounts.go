@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,11 +82,7 @@ func (v *view) showAccountDialog(edit *core.AccountStatus) {
 		d.network.SetSelected(v.networkName(edit.Network))
 		d.network.Disable()
 	} else if len(names) > 0 {
-		first := names[0]
-		if _, ok := v.networks["irc"]; ok {
-			first = v.networkName("irc")
-		}
-		d.network.SetSelected(first)
+		d.network.SetSelected(names[0])
 	}
 	d.dlg.Show()
 }
@@ -157,27 +152,13 @@ func (d *accountDialog) input(f connectors.Field, val string) fyne.CanvasObject 
 	e := widget.NewEntry()
 	e.SetPlaceHolder(f.Placeholder)
 	e.SetText(val)
-	if f.Kind == connectors.FieldHostPort {
-		e.Validator = validHostPort
-	}
 	return e
 }
 
-func validHostPort(s string) error {
-	if strings.TrimSpace(s) == "" {
-		return nil
-	}
-	_, port, err := net.SplitHostPort(strings.TrimSpace(s))
-	if err != nil {
-		return errors.New("write it as host:port, e.g. irc.libera.chat:6697")
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return errors.New("the port must be a number from 1 to 65535")
-	}
-	return nil
-}
-
-// spec reads the form into an AccountSpec, checking required fields.
+// spec reads the form into an AccountSpec. The settings themselves are
+// checked by the core with the network's own rules (NetworkInfo.Validate),
+// whose words the dialog shows; only a new account's missing password is
+// caught here, as the core cannot tell it from "keep the stored one".
 func (d *accountDialog) spec() (core.AccountSpec, error) {
 	s := core.AccountSpec{Name: strings.TrimSpace(d.name.Text), Settings: map[string]string{}, Secrets: map[string]string{}}
 	if d.edit != nil {
@@ -208,11 +189,6 @@ func (d *accountDialog) spec() (core.AccountSpec, error) {
 		case *fyne.Container:
 			val = strings.TrimSpace(w.Objects[0].(*widget.Entry).Text)
 		}
-		if f.Kind == connectors.FieldHostPort {
-			if err := validHostPort(val); err != nil {
-				return s, fmt.Errorf("%s: %w", f.Label, err)
-			}
-		}
 		if f.Kind == connectors.FieldSecret {
 			if val == "" && f.Required && d.edit == nil {
 				return s, fmt.Errorf("%s is required", f.Label)
@@ -221,9 +197,6 @@ func (d *accountDialog) spec() (core.AccountSpec, error) {
 				s.Secrets[f.Key] = val
 			}
 			continue
-		}
-		if val == "" && f.Required && f.Default == "" {
-			return s, fmt.Errorf("%s is required", f.Label)
 		}
 		if val != "" {
 			s.Settings[f.Key] = val

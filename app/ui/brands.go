@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
-	"switchboard/assets"
 	"switchboard/connectors"
 	"switchboard/storage"
 )
@@ -113,7 +112,7 @@ func ledgerLine(e storage.LedgerEntry) string {
 
 func (b *brandsView) updateRow(id widget.ListItemID, r *infoRow) {
 	br := b.brands[id]
-	r.icon.Resource = assets.Network(br.Network)
+	r.icon.Resource = b.v.networkIcon(br.Network)
 	r.icon.Refresh()
 	r.title.SetText(firstNonEmpty(br.Name, br.Handle))
 	detail := br.Handle + " · " + br.Account

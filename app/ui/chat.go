@@ -439,7 +439,7 @@ func (p *chatPane) conversationChanged(row int64) {
 
 func (p *chatPane) refreshHeader() {
 	c := p.conv
-	p.icon.Resource = assets.Network(c.Network)
+	p.icon.Resource = p.v.networkIcon(c.Network)
 	p.icon.Refresh()
 	p.title.SetText(convTitle(c))
 	kind := "Direct message"

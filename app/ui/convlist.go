@@ -182,7 +182,7 @@ func (it *convItem) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimp
 
 func (it *convItem) set(c storage.Conversation, v *view) {
 	it.row, it.conv = c.Row, c
-	it.icon.Resource = assets.Network(c.Network)
+	it.icon.Resource = v.networkIcon(c.Network)
 	it.icon.Refresh()
 	it.title.SetText(convTitle(c))
 	it.title.TextStyle.Bold = c.Unread > 0

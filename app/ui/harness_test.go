@@ -131,7 +131,7 @@ type fakeConn struct {
 }
 
 func (f *fakeConn) Info() connectors.NetworkInfo {
-	return connectors.NetworkInfo{Name: "uitest", DisplayName: "UI Test", Fields: []connectors.Field{
+	return connectors.NetworkInfo{Name: "uitest", DisplayName: "UI Test", Target: fakeTarget, Fields: []connectors.Field{
 		{Key: "server", Label: "Server", Kind: connectors.FieldHostPort, Required: true, Placeholder: "chat.example.org:6697"},
 		{Key: "nick", Label: "Nick", Kind: connectors.FieldText, Required: true},
 		{Key: "password", Label: "Password", Kind: connectors.FieldSecret},
@@ -483,4 +483,17 @@ func withFiles(m connectors.MessageReceived, files ...fakeFile) connectors.Messa
 	}
 	m.Message.Text += strings.Join(lines, "\n")
 	return m
+}
+
+// fakeTarget is the fake network's answer to "what is this handle": like
+// IRC, a name starting with '#' is a channel.
+func fakeTarget(ref string) (connectors.ConversationRef, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || strings.ContainsAny(ref, " ,") {
+		return connectors.ConversationRef{}, fmt.Errorf("uitest: %q is neither a nick nor a channel", ref)
+	}
+	if ref[0] == '#' {
+		return connectors.ConversationRef{ID: ref, Kind: connectors.Group}, nil
+	}
+	return connectors.ConversationRef{ID: ref, Kind: connectors.Direct}, nil
 }

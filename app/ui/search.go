@@ -178,7 +178,7 @@ func (s *searchDialog) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		s.v.openAt(h.ConvRow, h.Row)
 	}
 	if r.header {
-		it.icon.Resource = assets.Network(h.Network)
+		it.icon.Resource = s.v.networkIcon(h.Network)
 		it.title.TextStyle.Bold = true
 		it.title.SetText(firstNonEmpty(h.ConvTitle, h.ConvRemoteID))
 		it.setDetail(h.Account)
@@ -219,7 +219,7 @@ func (v *view) showSwitcher() {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			r := o.(*infoRow)
 			c := s.matches[id]
-			r.icon.Resource = assets.Network(c.Network)
+			r.icon.Resource = s.v.networkIcon(c.Network)
 			r.icon.Refresh()
 			r.title.SetText(convTitle(c))
 			r.setDetail("")

@@ -250,7 +250,7 @@ func (s *sidebar) refreshAccounts() {
 	var objs []fyne.CanvasObject
 	seen := map[string]bool{}
 	for _, n := range nets {
-		ic := canvas.NewImageFromResource(assets.Network(n))
+		ic := canvas.NewImageFromResource(v.networkIcon(n))
 		ic.FillMode = canvas.ImageFillContain
 		title := widget.NewLabelWithStyle(v.networkName(n), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		objs = append(objs, container.New(layout.NewCustomPaddedLayout(4, 0, 10, 0),

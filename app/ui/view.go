@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
+	"switchboard/assets"
 	"switchboard/connectors"
 	"switchboard/storage"
 )
@@ -423,6 +424,12 @@ func (v *view) accountStatus(name string) (core.AccountStatus, bool) {
 		}
 	}
 	return core.AccountStatus{}, false
+}
+
+// networkIcon is the icon a network names in its description
+// (NetworkInfo.Icon); the app's own for a network that names none.
+func (v *view) networkIcon(n string) fyne.Resource {
+	return assets.Icon(v.networks[n].Icon)
 }
 
 func (v *view) networkName(n string) string {

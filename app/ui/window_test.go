@@ -81,16 +81,6 @@ func TestConnectionTestShowsTheServersRefusal(t *testing.T) {
 	if !strings.Contains(d.result.Text, "Password incorrect") {
 		t.Fatalf("result %q lacks the server's words", d.result.Text)
 	}
-	// A malformed host:port never reaches the core.
-	d.inputs["server"].(*widget.Entry).SetText("no-port")
-	test.Tap(d.saveBtn)
-	h.settle()
-	if !strings.Contains(d.result.Text, "host:port") {
-		t.Fatalf("result %q does not explain the bad server", d.result.Text)
-	}
-	if accts, _ := h.core.Accounts(h.ctx); len(accts) != 0 {
-		t.Fatalf("an invalid form was saved: %+v", accts)
-	}
 }
 
 func TestArrivingMessageAppearsInListAndConversation(t *testing.T) {

@@ -96,15 +96,17 @@ func (c *Connector) Info() connectors.NetworkInfo {
 	return connectors.NetworkInfo{
 		Name:        "email",
 		DisplayName: "E-mail",
+		Icon:        "email",
+		Validate:    Validate,
+		Target:      Target,
 		Fields: []connectors.Field{
 			{Key: "user", Label: "Address", Placeholder: "alice@example.org", Kind: connectors.FieldText, Required: true,
 				Help: "Your e-mail address"},
 			{Key: "server", Label: "IMAP server", Placeholder: "imap.example.org:993", Kind: connectors.FieldHostPort, Required: true,
-				Help: "Port 993 uses TLS, other ports STARTTLS; prefix imaps:// for TLS on another port"},
+				Help: "HOST:PORT. Port 993 uses TLS from the start, other ports STARTTLS; write imaps://HOST:PORT for TLS from the start on another port"},
 			{Key: "smtp", Label: "SMTP server", Placeholder: "smtp.example.org:587", Kind: connectors.FieldHostPort, Required: true,
-				Help: "Port 465 uses TLS, other ports STARTTLS; prefix smtps:// for TLS on another port"},
-			{Key: "tls", Label: "Use TLS", Kind: connectors.FieldBool, Default: "true",
-				Help: "Off only for a mail server on this computer (127.0.0.1): then no encryption at all"},
+				Help: "HOST:PORT. Port 465 uses TLS from the start, other ports STARTTLS; write smtps://HOST:PORT for TLS from the start on another port"},
+			{Key: "tls", Label: "Use TLS", Kind: connectors.FieldBool, Default: "true", Help: connectors.TLSHelp},
 			{Key: "ca_file", Label: "CA certificate", Kind: connectors.FieldFile,
 				Help: "PEM file of a private CA that signed the servers' certificates (added to the system roots)"},
 			{Key: "login", Label: "Login name", Kind: connectors.FieldText,
@@ -176,14 +178,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func parseConfig(acct connectors.Account) (config, error) {
 	cfg := config{account: acct.ID}
 	cfg.user = strings.ToLower(strings.TrimSpace(acct.Setting("user", "")))
@@ -198,17 +192,13 @@ func parseConfig(acct connectors.Account) (config, error) {
 	if cfg.smtp, err = parseEndpoint(acct.Setting("smtp", ""), "465", []string{"smtps"}, []string{"submission", "smtp"}); err != nil {
 		return cfg, fmt.Errorf("email: setting smtp: %w", err)
 	}
-	switch strings.ToLower(acct.Setting("tls", "true")) {
-	case "true", "yes", "1", "on":
-		cfg.useTLS = true
-	case "false", "no", "0", "off":
-		for _, ep := range []endpoint{cfg.imap, cfg.smtp} {
-			if !isLoopback(ep.host) {
-				return cfg, fmt.Errorf("email: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s", ep.host)
-			}
+	if cfg.useTLS, err = connectors.TLSSetting(acct.Setting("tls", "true"), cfg.imap.host, cfg.smtp.host); err != nil {
+		return cfg, fmt.Errorf("email: %w", err)
+	}
+	for _, ep := range []endpoint{cfg.imap, cfg.smtp} {
+		if !cfg.useTLS && ep.implicit {
+			return cfg, fmt.Errorf("email: %s uses TLS from the start (its port or scheme says so), but tls is off", ep.addr)
 		}
-	default:
-		return cfg, fmt.Errorf("email: setting tls: %q is not true or false", acct.Setting("tls", ""))
 	}
 	cfg.caFile = acct.Setting("ca_file", "")
 	cfg.depth = DefaultSyncDepth

@@ -232,7 +232,7 @@ func TestUnknownCertificateIsRejected(t *testing.T) {
 
 func TestPlaintextOnlyForLoopback(t *testing.T) {
 	acct := connectors.Account{ID: "x", Settings: map[string]string{"user": "a@example.org", "server": "imap.example.org:143", "smtp": "smtp.example.org:587", "tls": "false"}}
-	if _, err := parseConfig(acct); err == nil || !strings.Contains(err.Error(), "only allowed") {
+	if _, err := parseConfig(acct); err == nil || !strings.Contains(err.Error(), "only allowed for a server on this computer") {
 		t.Fatalf("err = %v", err)
 	}
 	srv := startServer(t)

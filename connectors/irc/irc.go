@@ -67,15 +67,14 @@ func New() connectors.Connector {
 
 // Info declares the network and its account form.
 func (c *Connector) Info() connectors.NetworkInfo {
-	return connectors.NetworkInfo{Name: "irc", DisplayName: "IRC", Fields: []connectors.Field{
+	return connectors.NetworkInfo{Name: "irc", DisplayName: "IRC", Icon: "irc", Validate: Validate, Target: Target, Fields: []connectors.Field{
 		{Key: KeyServer, Label: "Server", Placeholder: "irc.libera.chat:6697", Kind: connectors.FieldHostPort, Required: true,
 			Help: "HOST:PORT of the IRC server (6697 is the usual TLS port)"},
 		{Key: KeyNick, Label: "Nick", Placeholder: "alice", Kind: connectors.FieldText, Required: true,
 			Help: "your nickname; if it is taken, nick_ is tried"},
 		{Key: KeyUser, Label: "User name", Kind: connectors.FieldText, Help: "the ident/user name; the nick when empty"},
 		{Key: KeyRealName, Label: "Real name", Kind: connectors.FieldText, Help: "shown in WHOIS; the nick when empty"},
-		{Key: KeyTLS, Label: "Use TLS", Kind: connectors.FieldBool, Default: "true",
-			Help: "encrypt the connection; the certificate is always verified"},
+		{Key: KeyTLS, Label: "Use TLS", Kind: connectors.FieldBool, Default: "true", Help: connectors.TLSHelp},
 		{Key: KeyCAFile, Label: "CA certificate file", Kind: connectors.FieldFile,
 			Help: "a PEM file with a private CA to trust in addition to the system's"},
 		{Key: KeyJoin, Label: "Channels", Placeholder: "#switchboard,#go-nuts", Kind: connectors.FieldList,
@@ -115,15 +114,8 @@ func parseSettings(acct connectors.Account) (config, error) {
 	if !validTarget(nick) || strings.ContainsAny(nick, "#&!@") {
 		return cfg, fmt.Errorf("irc: nick %q is not a valid nickname", nick)
 	}
-	switch v := strings.ToLower(acct.Setting(KeyTLS, "true")); v {
-	case "true", "1", "yes":
-		cfg.tls = true
-	case "false", "0", "no":
-		if !connectors.IsLoopbackHost(host) {
-			return cfg, fmt.Errorf("irc: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s: the password would cross the network in clear", host)
-		}
-	default:
-		return cfg, fmt.Errorf("irc: tls setting %q is neither true nor false", v)
+	if cfg.tls, err = connectors.TLSSetting(acct.Setting(KeyTLS, "true"), host); err != nil {
+		return cfg, fmt.Errorf("irc: %w", err)
 	}
 	cfg.caFile = acct.Setting(KeyCAFile, "")
 	for _, ch := range strings.Split(acct.Setting(KeyJoin, ""), ",") {

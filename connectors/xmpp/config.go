@@ -39,14 +39,17 @@ func info() connectors.NetworkInfo {
 	return connectors.NetworkInfo{
 		Name:        "xmpp",
 		DisplayName: "XMPP (Jabber)",
+		Icon:        "xmpp",
+		Validate:    validate,
+		Target:      target,
 		Fields: []connectors.Field{
 			{Key: keyUser, Label: "Address (JID)", Placeholder: "alice@example.org", Kind: connectors.FieldText, Required: true,
 				Help: "Your full XMPP address."},
 			{Key: keyPassword, Label: "Password", Kind: connectors.FieldSecret, Required: true},
 			{Key: keyServer, Label: "Server", Placeholder: "xmpp.example.org:5222", Kind: connectors.FieldHostPort,
 				Help: "Optional: defaults to the address's domain on port 5222 (5223 means direct TLS)."},
-			{Key: keyTLS, Label: "Require encryption", Kind: connectors.FieldBool, Default: "true",
-				Help: "STARTTLS with a verified certificate. Turn off only for a test server."},
+			{Key: keyTLS, Label: "Use TLS", Kind: connectors.FieldBool, Default: "true",
+				Help: connectors.TLSHelp + " (STARTTLS, or direct TLS below)."},
 			{Key: keyDirectTLS, Label: "Direct TLS", Kind: connectors.FieldBool, Default: "false",
 				Help: "TLS from the first byte (XEP-0368), as on port 5223."},
 			{Key: keyCAFile, Label: "CA certificate file", Kind: connectors.FieldFile,
@@ -89,10 +92,17 @@ func parseConfig(acct connectors.Account, resource string) (*config, error) {
 	if err != nil || host == "" || port == "" {
 		return nil, fmt.Errorf("xmpp: account %s: server %q is not HOST:PORT", acct.ID, c.addr)
 	}
-	c.directTLS = port == "5223" || acct.Setting(keyDirectTLS, "false") == "true"
-	c.requireTLS = acct.Setting(keyTLS, "true") != "false"
-	if !c.requireTLS && !connectors.IsLoopbackHost(host) {
-		return nil, fmt.Errorf("xmpp: account %s: tls=false is only allowed for a server on this computer (127.0.0.1/localhost), not %s: the password would cross the network in clear", acct.ID, host)
+	switch v := strings.ToLower(acct.Setting(keyDirectTLS, "false")); v {
+	case "true", "false":
+		c.directTLS = port == "5223" || v == "true"
+	default:
+		return nil, fmt.Errorf("xmpp: account %s: direct_tls %q is neither true nor false", acct.ID, v)
+	}
+	if c.requireTLS, err = connectors.TLSSetting(acct.Setting(keyTLS, "true"), host); err != nil {
+		return nil, fmt.Errorf("xmpp: account %s: %w", acct.ID, err)
+	}
+	if c.directTLS && !c.requireTLS {
+		return nil, fmt.Errorf("xmpp: account %s: direct TLS (port 5223 or direct_tls) needs tls on", acct.ID)
 	}
 	c.tls = &tls.Config{ServerName: domain, MinVersion: tls.VersionTLS12}
 	if f := acct.Setting(keyCAFile, ""); f != "" {

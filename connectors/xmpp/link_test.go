@@ -211,7 +211,7 @@ func TestHostileStreamContentEndsRunWithClearError(t *testing.T) {
 	}
 	d := &taps{}
 	alice := New()
-	alice.dial, alice.noStartTLS, alice.stanzaLimit = d.dial, true, 64<<10
+	alice.dial, alice.stanzaLimit = d.dial, 64<<10
 	cl := conformance.Start(t, alice, account(srv, "alice", keyTLS, "false"), secretsFor("alice"))
 	next := cl.WaitOnline(t, 0)
 	// Unknown top-level elements are ignored and the session lives on.

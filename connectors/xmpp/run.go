@@ -92,7 +92,7 @@ func (c *Connector) negotiate(ctx context.Context, conn net.Conn, cfg *config, p
 	}
 	if !t.tls {
 		switch {
-		case features.Child(nsTLS, "starttls") != nil && !(c.noStartTLS && !cfg.requireTLS):
+		case features.Child(nsTLS, "starttls") != nil && cfg.requireTLS:
 			if err := t.startTLS(ctx, cfg.tls); err != nil {
 				return nil, nil, err
 			}

@@ -44,7 +44,6 @@ type Connector struct {
 	pingTimeout  time.Duration
 	stanzaLimit  int
 	forceMech    string       // use only this SASL mechanism
-	noStartTLS   bool         // with tls=false: do not upgrade even if offered
 	resumes      atomic.Int32 // XEP-0198 resumptions so far
 
 	resource string // chosen once, so resumption and carbons see one device
