@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -29,85 +26,6 @@ func (a *app) account(ctx context.Context, args []string) error {
 	return usagef("account: unknown sub-command %q (add, list, remove)", args[0])
 }
 
-// flagSettings maps the CLI's account flags onto connector setting keys.
-var flagSettings = []struct{ flag, key, help string }{
-	{"server", "server", "HOST:PORT of the server"},
-	{"nick", "nick", "nickname"},
-	{"user", "user", "user name or address"},
-	{"smtp", "smtp", "HOST:PORT of the SMTP submission server"},
-	{"tls", "tls", "use TLS (true|false)"},
-	{"ca-file", "ca_file", "PEM file of a private certificate authority to trust"},
-	{"join", "join", "comma-separated conversations to join"},
-	{"realname", "realname", "real name"},
-}
-
-func (a *app) accountAdd(ctx context.Context, args []string) error {
-	fs := newFlags("account add")
-	vals := map[string]*string{}
-	for _, f := range flagSettings {
-		vals[f.key] = fs.String(f.flag, "", f.help)
-	}
-	var sets multiFlag
-	fs.Var(&sets, "set", "KEY=VALUE for any other setting the network declares")
-	secretStdin := fs.Bool("secret-stdin", false, "read the password or token from stdin")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usagef("usage: account add NETWORK NAME [flags]")
-	}
-	spec := core.AccountSpec{Network: pos[0], Name: pos[1], Settings: map[string]string{}, Secrets: map[string]string{}}
-	for _, f := range flagSettings {
-		if v := *vals[f.key]; v != "" {
-			if f.key == "ca_file" {
-				if abs, err := filepath.Abs(v); err == nil {
-					v = abs
-				}
-			}
-			spec.Settings[f.key] = v
-		}
-	}
-	for _, kv := range sets {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return usagef("--set wants KEY=VALUE, got %q", kv)
-		}
-		spec.Settings[k] = v
-	}
-	api, _, done, err := a.api(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	info, err := networkInfo(ctx, api, spec.Network)
-	if err != nil {
-		return err
-	}
-	// Drop flags the network does not declare only if they were not given.
-	for k := range spec.Settings {
-		if !declares(info, k) {
-			return fmt.Errorf("%s accounts have no setting %q", info.DisplayName, k)
-		}
-	}
-	if *secretStdin {
-		key := secretKey(info)
-		if key == "" {
-			return fmt.Errorf("%s accounts take no password or token", info.DisplayName)
-		}
-		s, err := readSecret(a.env.Stdin)
-		if err != nil {
-			return err
-		}
-		spec.Secrets[key] = s
-	}
-	if err := api.AddAccount(ctx, spec); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.env.Stdout, "Added %s account %q.\n", info.DisplayName, spec.Name)
-	return nil
-}
-
 func networkInfo(ctx context.Context, api core.API, name string) (connectors.NetworkInfo, error) {
 	nets, err := api.Networks(ctx)
 	if err != nil {
@@ -121,40 +39,6 @@ func networkInfo(ctx context.Context, api core.API, name string) (connectors.Net
 		names = append(names, n.Name)
 	}
 	return connectors.NetworkInfo{}, fmt.Errorf("unknown network %q (this build speaks: %s)", name, strings.Join(names, ", "))
-}
-
-func declares(info connectors.NetworkInfo, key string) bool {
-	for _, f := range info.Fields {
-		if f.Key == key && f.Kind != connectors.FieldSecret {
-			return true
-		}
-	}
-	return false
-}
-
-func secretKey(info connectors.NetworkInfo) string {
-	for _, f := range info.Fields {
-		if f.Kind == connectors.FieldSecret {
-			return f.Key
-		}
-	}
-	return ""
-}
-
-// readSecret reads the first line of stdin.
-func readSecret(r io.Reader) (string, error) {
-	if r == nil {
-		return "", fmt.Errorf("--secret-stdin: nothing on stdin")
-	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	line = trimLine(line)
-	if line == "" {
-		if err != nil && err != io.EOF {
-			return "", fmt.Errorf("--secret-stdin: %w", err)
-		}
-		return "", fmt.Errorf("--secret-stdin: stdin was empty")
-	}
-	return line, nil
 }
 
 func (a *app) accountList(ctx context.Context, args []string) error {

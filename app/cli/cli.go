@@ -29,6 +29,9 @@ type Env struct {
 	Keyring storage.Keyring
 	// Interactive says whether a passphrase may be asked on the terminal.
 	Interactive bool
+	// AskSecret asks for one secret (a password or token) without echo;
+	// nil: on the terminal (/dev/tty) when Interactive. Tests give their own.
+	AskSecret func(prompt string) (string, error)
 }
 
 // app is one invocation: global options and the environment.
@@ -45,8 +48,12 @@ Usage: switchboard [--profile DIR] [--passphrase-file FILE] COMMAND [ARGS]
 With no command, the window opens.
 
 Accounts:
-  account add NETWORK NAME [--server HOST:PORT] [--nick N] [--user U] [--smtp HOST:PORT]
-                           [--tls=true|false] [--ca-file F] [--join '#a,#b'] [--secret-stdin]
+  account add NETWORK NAME [--KEY VALUE]... [--set KEY=VALUE]... [--secret-stdin]
+                           one --KEY per setting of the network's form (see networks):
+                           --server HOST:PORT --nick N --user U --smtp HOST:PORT --tls=true|false
+                           --ca-file F --join '#a,#b' …; passwords and tokens from stdin
+                           (--secret-stdin: one line per secret, in the form's order) or asked
+                           on the terminal, never on the command line
   account list [--json]
   account remove NAME [--purge]
   networks [--json]                  the networks this build speaks, and their settings
