@@ -7,8 +7,7 @@ import (
 
 // TLSHelp is the help line of every network's "tls" field: the setting
 // means the same thing on every network.
-const TLSHelp = "On: the connection is encrypted and the server's certificate verified, or nothing is sent. " +
-	"Off: no encryption at all — allowed only for a server on this computer (127.0.0.1, ::1, localhost)"
+const TLSHelp = "On: encrypted, certificate verified. Off: no encryption, only for a server on this computer"
 
 // TLSSetting reads a "tls" setting the one way every connector does:
 // "true" (or yes/on/1, and empty) encrypts with a verified certificate;

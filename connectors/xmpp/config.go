@@ -49,7 +49,7 @@ func info() connectors.NetworkInfo {
 			{Key: keyServer, Label: "Server", Placeholder: "xmpp.example.org:5222", Kind: connectors.FieldHostPort,
 				Help: "Optional: defaults to the address's domain on port 5222 (5223 means direct TLS)."},
 			{Key: keyTLS, Label: "Use TLS", Kind: connectors.FieldBool, Default: "true",
-				Help: connectors.TLSHelp + " (STARTTLS, or direct TLS below)."},
+				Help: connectors.TLSHelp},
 			{Key: keyDirectTLS, Label: "Direct TLS", Kind: connectors.FieldBool, Default: "false",
 				Help: "TLS from the first byte (XEP-0368), as on port 5223."},
 			{Key: keyCAFile, Label: "CA certificate file", Kind: connectors.FieldFile,
