@@ -19,7 +19,7 @@ func TestSettingsAreValidatedThroughTheNetworkInfo(t *testing.T) {
 		{map[string]string{KeyServer: "irc.example.org:6697", KeyNick: "ada"}, ""},
 		{map[string]string{KeyServer: "127.0.0.1:6667", KeyNick: "ada", KeyTLS: "false"}, ""},
 		{map[string]string{KeyServer: "localhost:6667", KeyNick: "ada", KeyTLS: "false"}, ""},
-		{map[string]string{KeyServer: "irc.example.org:6667", KeyNick: "ada", KeyTLS: "false"}, "only for a server on this computer, not irc.example.org"},
+		{map[string]string{KeyServer: "irc.example.org:6667", KeyNick: "ada", KeyTLS: "false"}, "only allowed for a server on this computer (127.0.0.1/localhost), not irc.example.org"},
 		{map[string]string{KeyServer: "irc.example.org", KeyNick: "ada"}, "not HOST:PORT"},
 		{map[string]string{KeyServer: "irc.example.org:6697", KeyNick: "has space"}, "not a valid nickname"},
 		{map[string]string{KeyServer: "irc.example.org:6697", KeyNick: "ada", KeyTLS: "maybe"}, "neither true nor false"},
