@@ -59,7 +59,9 @@ func (a *app) archive(ctx context.Context, args []string) error {
 			fmt.Fprintf(a.env.Stdout, "… and %d more problems\n", rep.More)
 		}
 	}
-	if n := len(rep.Problems) + rep.More; n > 0 {
+	if n := len(rep.Problems) + rep.More; n == 1 {
+		return fmt.Errorf("the archive failed verification: 1 problem (it was changed outside Switchboard)")
+	} else if n > 1 {
 		return fmt.Errorf("the archive failed verification: %d problems (it was changed outside Switchboard)", n)
 	}
 	fmt.Fprintln(a.env.Stdout, "The archive passed verification.")
