@@ -119,6 +119,11 @@ type ConversationRef struct {
 	ID    string
 	Kind  ConversationKind
 	Title string // optional display title; the core falls back to ID
+	// Joined marks a group the user entered by choice (an IRC channel, a
+	// joined XMPP room). Only there does the brand opt-in step aside; a
+	// group the sender made up (an e-mail with several recipients) is never
+	// Joined, so its messages are judged by their sender like any other.
+	Joined bool
 }
 
 // Message is one message as it crossed the network.
@@ -127,13 +132,21 @@ type Message struct {
 	Conversation ConversationRef
 	Sender       string // network handle of the author ("alice", "alice@example.org")
 	SenderName   string // display name if known
-	Time         time.Time
-	Direction    Direction
-	Text         string
-	Action       bool              // an emote ("/me waves"): render as "* alice waves"
-	Notice       bool              // a notice / automated message
-	ReplyTo      string            // RemoteID of the message this replies to, if any
-	Headers      map[string]string // protocol evidence the policy may use (List-Unsubscribe, bot flags…)
+	// Time is when the sender says the message was written (e-mail Date,
+	// XMPP <delay>, IRC server-time): shown to the user, never trusted.
+	Time      time.Time
+	Direction Direction
+	// Received is when the user's own server took the message in (IMAP
+	// INTERNALDATE, the XMPP archive's stamp, a <delay> the user's own
+	// server added), as far as the connector can tell from what the
+	// sender cannot forge. The brand opt-in judges its windows on it.
+	// Zero: the core uses its clock at arrival.
+	Received time.Time
+	Text     string
+	Action   bool              // an emote ("/me waves"): render as "* alice waves"
+	Notice   bool              // a notice / automated message
+	ReplyTo  string            // the network's ID of the message this replies to (e-mail: its Message-ID), if any
+	Headers  map[string]string // protocol evidence the policy may use (List-Unsubscribe, bot flags…)
 	// Seen says the user already read the message elsewhere (IMAP \Seen):
 	// it is archived as read — never unread, never notified.
 	Seen bool
@@ -432,6 +445,16 @@ type Typer interface {
 // newest live message it received, and then marks that.
 type Marker interface {
 	MarkRead(ctx context.Context, conv ConversationRef, remoteID string) error
+}
+
+// Acknowledger confirms receipt to a sender (XMPP XEP-0184 delivery
+// receipts) only once the core has delivered the message: the core calls
+// Acknowledge for each live inbound message it put in the inbox, never for
+// one it held. A receipt tells the sender the address is live, so a brand
+// the user has not accepted gets none. remoteID is Message.RemoteID; a
+// message that asked for no receipt is not an error.
+type Acknowledger interface {
+	Acknowledge(ctx context.Context, remoteID string) error
 }
 
 // Subjecter marks a network whose messages carry a subject line (e-mail):

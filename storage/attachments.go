@@ -173,9 +173,11 @@ func (s *Store) Attachment(ctx context.Context, id int64) (Attachment, error) {
 
 // PendingAttachments lists up to limit attachments of an account whose
 // bytes are still to be fetched, oldest first, with their message's
-// remote ID. Files of messages from blocked brands are left out: they are
-// fetched only if the user asks for them; so are the user's own files in
-// the outbox, which come from disk, not from the network.
+// remote ID. Only delivered messages' files are listed: those of held
+// requests and blocked brands are fetched only when the user accepts the
+// sender or asks for them (fetching tells the sender's server the mail was
+// opened); the user's own files in the outbox come from disk, not from the
+// network.
 func (s *Store) PendingAttachments(ctx context.Context, account string, limit int) ([]PendingAttachment, error) {
 	acct, ok, err := s.lookupAccountID(ctx, account)
 	if err != nil || !ok {
@@ -183,7 +185,7 @@ func (s *Store) PendingAttachments(ctx context.Context, account string, limit in
 	}
 	atts, err := s.queryAtts(ctx, `SELECT a.id, a.msg_id, a.idx, a.state, a.size, a.chunks, a.body
 		FROM attachments a JOIN messages m ON m.id = a.msg_id
-		WHERE a.state = 0 AND m.account_id = ? AND m.hold != ? AND m.send_state = 0 ORDER BY a.id LIMIT ?`, acct, int(HeldBlocked), max(limit, 1))
+		WHERE a.state = 0 AND m.account_id = ? AND m.hold = ? AND m.send_state = 0 ORDER BY a.id LIMIT ?`, acct, int(Delivered), max(limit, 1))
 	if err != nil {
 		return nil, err
 	}

@@ -135,19 +135,39 @@ func scopeStrings(sc []policy.Scope) []string {
 	return out
 }
 
-// file decides where an archived message goes. Only inbound 1:1 messages
-// are subject to the opt-in rule; group chats are places the user joined.
-// The user's own messages to a brand open the replies window.
-func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, headers map[string]string) (storage.Hold, string, error) {
-	if in.ConvGroup {
+// filing is what the brand policy reads of a message beyond its stored
+// form: only what the sender cannot forge decides.
+type filing struct {
+	headers map[string]string
+	// joined: the conversation is a group the user entered by choice (an
+	// IRC channel, a joined XMPP room), the one place the rule steps aside.
+	joined bool
+	// received is when the user's own server took the message in; zero
+	// means now (inbound) or the message's own time (the user's messages).
+	received time.Time
+}
+
+// file decides where an archived message goes. Every inbound message is
+// judged by its sender, except in groups the user joined; a group the
+// sender made up (an e-mail Cc list) is judged like a direct message.
+// Consent windows are judged on the receive time, never the sender's
+// clock. Anything that goes wrong holds the message: a held message is
+// never lost, a delivered one cannot be taken back.
+func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, f filing) (storage.Hold, string, error) {
+	if in.Direction == storage.Out {
+		at := f.received
+		if at.IsZero() {
+			at = in.Time
+		}
+		return storage.Delivered, "", p.userSent(ctx, in.Account, in.Network, in.ConvID, at, "")
+	}
+	if in.ConvGroup && f.joined {
 		return storage.Delivered, "", nil
 	}
-	if in.Direction == storage.Out {
-		return storage.Delivered, "", p.userSent(ctx, in.Account, in.Network, in.ConvID, in.Time, "")
-	}
-	cls, ct, err := p.classify(ctx, in.Account, in.Network, in.Sender, headers)
+	const failed = "Switchboard could not check this sender against your brand settings"
+	cls, ct, err := p.classify(ctx, in.Account, in.Network, in.Sender, f.headers)
 	if err != nil {
-		return storage.Delivered, "", err
+		return storage.HeldRequest, failed, err
 	}
 	if cls.Kind != policy.KindBrand {
 		if held, reason, err := p.heldAsMarketing(ctx, in, cls); held {
@@ -160,17 +180,20 @@ func (p *brandPolicy) file(ctx context.Context, in storage.MessageIn, headers ma
 		err := p.c.store.PutContact(ctx, storage.Contact{Account: in.Account, Handle: in.Sender, Name: firstNonEmpty(in.SenderName, ct.Name),
 			Kind: storage.ContactBrand, UserKind: ct.UserKind, Evidence: cls.Evidence, Updated: p.c.now()})
 		if err != nil {
-			return storage.Delivered, "", fmt.Errorf("record brand evidence: %w", err)
+			return storage.HeldRequest, failed, fmt.Errorf("record brand evidence: %w", err)
 		}
 	}
 	cons, err := p.consent(ctx, in.Account, in.Sender)
 	if err != nil {
-		// Without the consent record, hold: a held message is never lost.
 		return storage.HeldRequest, "Switchboard could not read this brand's consent", err
+	}
+	received := f.received
+	if received.IsZero() {
+		received = p.c.now()
 	}
 	d := policy.Decide(policy.DecideInput{
 		Brand: firstNonEmpty(in.SenderName, ct.Name, in.Sender), Kind: cls.Kind, Consent: cons,
-		MessageTime: in.Time, Now: p.c.now(), Window: p.c.repliesWindow(ctx),
+		MessageTime: received, Now: p.c.now(), Window: p.c.repliesWindow(ctx),
 	})
 	if d.Expired {
 		next := policy.Expire(cons)
@@ -342,6 +365,9 @@ func (c *Core) MarkContact(ctx context.Context, account, handle string, kind sto
 		if _, err := c.store.SetHold(ctx, account, handle, storage.HeldRequest, storage.Delivered); err != nil {
 			return fmt.Errorf("release messages of %s: %w", handle, err)
 		}
+		if ar := c.running(account); ar != nil {
+			ar.pokeFiles()
+		}
 	}
 	c.bus.publish([]Update{{Kind: UpdBrands, Account: account}, {Kind: UpdConversation, Account: account}})
 	return nil
@@ -357,6 +383,9 @@ func (c *Core) SetConsent(ctx context.Context, req ConsentRequest) error {
 	}
 	if req.Handle == "" {
 		return errors.New("consent: no contact given")
+	}
+	if len(req.Scopes) > 0 && req.How != policy.HowImport {
+		return fmt.Errorf("consent for %s: %w", req.Handle, ErrScopesNotOffered)
 	}
 	next := policy.Consent{State: policy.State(req.State), Until: req.Until}
 	for _, s := range req.Scopes {
@@ -388,9 +417,18 @@ func (c *Core) SetConsent(ctx context.Context, req ConsentRequest) error {
 	if err := c.syncPeerBlocked(ctx, req.Account, req.Handle, next.State); err != nil {
 		return err
 	}
+	if ar := c.running(req.Account); ar != nil && len(ch.Moves) > 0 {
+		ar.pokeFiles() // accepted: now their attachments are fetched
+	}
 	c.bus.publish([]Update{{Kind: UpdBrands, Account: req.Account}, {Kind: UpdConversation, Account: req.Account}})
 	return nil
 }
+
+// ErrScopesNotOffered: a subscription cannot be limited to updates, offers
+// or service. No network labels a message with its kind, so Switchboard
+// could not keep such a limit, and it offers none rather than pretend.
+// Scopes of earlier grants stay in the ledger as they were recorded.
+var ErrScopesNotOffered = errors.New("subscriptions cannot be limited to updates, offers or service: no network says which kind a message is, so Switchboard could not keep the limit; subscribe without scopes")
 
 // holdMoves says how a brand's held messages are refiled by its new consent.
 func holdMoves(st policy.State) []storage.HoldMove {

@@ -97,7 +97,7 @@ func TestSubscribedBrandIsDeliveredAndBlockedBrandGoesToBlocked(t *testing.T) {
 	e.waitText(storage.FilterRequests, "first offer")
 
 	// Accepting as subscribed releases the held message and lets new ones in.
-	err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "subscribed", Scopes: []string{"offers"}, How: policy.HowCLI, MessageID: "b1"})
+	err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "subscribed", How: policy.HowCLI, MessageID: "b1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestSubscribedBrandIsDeliveredAndBlockedBrandGoesToBlocked(t *testing.T) {
 
 func TestUnsubscribeRevokesAtTheSenderAndIsLedgered(t *testing.T) {
 	e, n := brandEnv(t)
-	if err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "subscribed", Scopes: []string{"offers"}, How: policy.HowCLI}); err != nil {
+	if err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "subscribed", How: policy.HowCLI}); err != nil {
 		t.Fatal(err)
 	}
 	n.mu.Lock()

@@ -86,10 +86,12 @@ func (c *Core) MarkRead(ctx context.Context, convRow int64) error {
 
 // markOnNetwork tells the network the conversation was read, where the
 // connector can (read markers). A failure only costs the other side a
-// "read" tick, so it is logged, not returned.
+// "read" tick, so it is logged, not returned. A conversation with held or
+// blocked messages gets no marker: it would tell a sender the user has not
+// accepted that the address is live and read.
 func (c *Core) markOnNetwork(ctx context.Context, convRow int64) {
 	conv, err := c.store.Conversation(ctx, convRow)
-	if err != nil {
+	if err != nil || conv.Held > 0 || conv.Blocked > 0 {
 		return
 	}
 	ar := c.running(conv.Account)

@@ -36,6 +36,7 @@ type fakeNet struct {
 	sentFiles []string // name=type=content of every file sent
 	blocked   map[string]bool
 	marked    []string            // conversations marked read on the network
+	acked     []string            // remote IDs whose receipt the core let the connector send
 	syncSeen  []string            // Account.SyncState given to each Run
 	online    chan struct{}       // closed on every successful connect (replaced each time)
 	files     map[string][]string // remote ID → its attachments' bytes (absent: the message is gone)
@@ -228,6 +229,16 @@ func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, erro
 	}
 	n.unsubs = append(n.unsubs, handle)
 	return "HTTP 200", nil
+}
+
+func (f *fakeConn) Acknowledge(ctx context.Context, remoteID string) error {
+	f.mu.Lock()
+	n := f.net
+	f.mu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.acked = append(n.acked, remoteID)
+	return nil
 }
 
 func (f *fakeConn) MarkRead(ctx context.Context, conv connectors.ConversationRef, remoteID string) error {

@@ -229,6 +229,9 @@ func (c *Core) storedUpdates(ctx context.Context, ins []storage.MessageIn, live 
 		if !r.Inserted {
 			continue
 		}
+		if live[i] && ins[i].Direction == storage.In && ins[i].Hold == storage.Delivered {
+			c.acknowledge(ctx, ins[i].Account, ins[i].RemoteID)
+		}
 		m := storedMessage(ins[i], r)
 		if len(ins[i].Attachments) > 0 {
 			if full, err := c.store.Message(ctx, r.MsgRow); err == nil {
@@ -255,6 +258,25 @@ func (c *Core) storedUpdates(ctx context.Context, ins []storage.MessageIn, live 
 		ups = append(ups, u)
 	}
 	return ups
+}
+
+// acknowledge lets the connector confirm receipt of a delivered message
+// (never of a held one: that would tell the sender the address is live).
+func (c *Core) acknowledge(ctx context.Context, account, remoteID string) {
+	ar := c.running(account)
+	if ar == nil {
+		return
+	}
+	conn, _ := ar.snapshot()
+	a, ok := conn.(connectors.Acknowledger)
+	if !ok {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.Acknowledge(actx, remoteID); err != nil {
+		c.log.Info("delivery receipt not sent", "account", account, "err", err)
+	}
 }
 
 func storedMessage(in storage.MessageIn, r storage.PutResult) storage.Message {
@@ -290,9 +312,10 @@ func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (stor
 		in.Attachments = append(in.Attachments, storage.AttachmentIn{Name: a.Name, Type: a.Type, Size: a.Size})
 	}
 	if in.RemoteID == "" {
+		in.Hold, in.HoldReason = storage.HeldRequest, "the network gave this message no ID"
 		return in, errors.New("connector sent a message without a remote ID")
 	}
-	hold, reason, err := c.pol.file(ctx, in, m.Headers)
+	hold, reason, err := c.pol.file(ctx, in, filing{headers: m.Headers, joined: m.Conversation.Joined, received: m.Received})
 	in.Hold, in.HoldReason = hold, reason
 	return in, err
 }

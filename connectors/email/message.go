@@ -55,9 +55,6 @@ func conversationFor(pm *parsedMail, self selfSet, outbound bool) (connectors.Co
 	for _, a := range pm.Cc {
 		add(a)
 	}
-	if !outbound && pm.From.Addr != "" && self.has(pm.From.Addr) {
-		outbound = true // sent by the user from another client, found in INBOX
-	}
 	if len(seen) == 0 {
 		if pm.From.Addr != "" {
 			return connectors.ConversationRef{ID: pm.From.Addr, Kind: connectors.Direct, Title: pm.From.Name}, pm.From.Name
@@ -75,12 +72,16 @@ func conversationFor(pm *parsedMail, self selfSet, outbound bool) (connectors.Co
 	return connectors.ConversationRef{ID: strings.Join(addrs, ","), Kind: connectors.Group}, ""
 }
 
-// toMessage turns a parsed mail into the connector message. outbound is
-// true for the Sent folder and for mail whose From is one of the user's
-// addresses; fallback is the server's INTERNALDATE.
-func toMessage(pm *parsedMail, self selfSet, inSent bool, fallback time.Time) connectors.Message {
-	outbound := inSent || (pm.From.Addr != "" && self.has(pm.From.Addr))
+// toMessage turns a parsed mail into the connector message. Only the Sent
+// folder holds the user's own mail: anyone can write the user's address
+// into From, so a mail elsewhere that claims it is shown as what it is,
+// an inbound mail, and never opens a brand's replies window. internal is
+// the server's INTERNALDATE: the receive time the opt-in judges on (the
+// Date header is the sender's word, kept for display).
+func toMessage(pm *parsedMail, self selfSet, inSent bool, internal time.Time) connectors.Message {
+	outbound := inSent
 	conv, _ := conversationFor(pm, self, outbound)
+	fallback := internal
 	t := pm.Date
 	if t.IsZero() || (!fallback.IsZero() && t.After(fallback.Add(24*time.Hour))) {
 		t = fallback // missing, unreadable or future-dated Date header
@@ -119,6 +120,7 @@ func toMessage(pm *parsedMail, self selfSet, inSent bool, fallback time.Time) co
 		Sender:       pm.From.Addr,
 		SenderName:   pm.From.Name,
 		Time:         t,
+		Received:     internal,
 		Direction:    dir,
 		Text:         chatText(pm, replyTo == ""),
 		Notice:       isAutomated(pm),

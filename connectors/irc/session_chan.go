@@ -33,7 +33,7 @@ func (s *session) channelUpdated(ch *channel, left bool) {
 	sort.Strings(members)
 	s.emit(connectors.ConversationUpdated{
 		Account:      s.cfg.Account,
-		Conversation: connectors.ConversationRef{ID: ch.name, Kind: connectors.Group, Title: ch.name},
+		Conversation: connectors.ConversationRef{ID: ch.name, Kind: connectors.Group, Title: ch.name, Joined: true},
 		Topic:        ch.topic, Members: members, Left: left,
 	})
 }

@@ -37,7 +37,7 @@ func (s *session) onMessage(m Message, now time.Time) {
 	conv := connectors.ConversationRef{ID: src.Name, Kind: connectors.Direct}
 	switch {
 	case s.sup.isChannel(target):
-		conv = connectors.ConversationRef{ID: s.convID(target), Kind: connectors.Group}
+		conv = connectors.ConversationRef{ID: s.convID(target), Kind: connectors.Group, Joined: true}
 	case self:
 		conv.ID = target // our own message to someone, echoed
 	}

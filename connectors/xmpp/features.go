@@ -169,6 +169,43 @@ func (c *Connector) SetTyping(ctx context.Context, conv connectors.ConversationR
 // markRef is a peer's message that asked for chat markers (XEP-0333).
 type markRef struct{ from, id string }
 
+// maxReceipts bounds the receipts waiting for the core's word.
+const maxReceipts = 512
+
+// noteReceipt keeps a receipt request until Acknowledge (or drops the
+// oldest beyond maxReceipts: a held sender is never answered anyway).
+func (c *Connector) noteReceipt(remoteID, from, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.receipts[remoteID]; !ok {
+		c.receiptOrder = append(c.receiptOrder, remoteID)
+	}
+	c.receipts[remoteID] = markRef{from: from, id: id}
+	for len(c.receiptOrder) > maxReceipts {
+		delete(c.receipts, c.receiptOrder[0])
+		c.receiptOrder = c.receiptOrder[1:]
+	}
+}
+
+// Acknowledge sends the XEP-0184 receipt a delivered message asked for.
+func (c *Connector) Acknowledge(ctx context.Context, remoteID string) error {
+	c.mu.Lock()
+	ref, ok := c.receipts[remoteID]
+	delete(c.receipts, remoteID)
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	s := c.session()
+	if s == nil {
+		return connectors.ErrNotConnected
+	}
+	if err := s.send(E(nsClient, "message", "to", ref.from, "id", s.newID()).Add(E(nsReceipts, "received", "id", ref.id))); err != nil {
+		return fmt.Errorf("xmpp: receipt to %s: %w", bareJID(ref.from), err)
+	}
+	return nil
+}
+
 func (c *Connector) noteMarkable(conv, from, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

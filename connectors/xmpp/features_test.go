@@ -69,7 +69,11 @@ func TestReceiptsTypingAndPresenceReachThePeer(t *testing.T) {
 	bobConn, bob := online(t, srv, "bob")
 
 	id := alice.Send(t, direct(prosody.JID("bob")), "did you get this?", "rcpt-1")
-	waitText(t, bob, "did you get this?")
+	got := waitText(t, bob, "did you get this?")
+	// The receipt goes once bob's core has delivered the message.
+	if err := bobConn.Acknowledge(ctxT(t), got.Message.RemoteID); err != nil {
+		t.Fatal(err)
+	}
 	alice.Events.WaitFor(t, 0, "delivery receipt", func(ev connectors.Event) bool {
 		r, ok := ev.(connectors.Receipt)
 		return ok && r.RemoteID == id && r.Conversation == prosody.JID("bob") && !r.Read

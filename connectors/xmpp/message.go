@@ -54,17 +54,22 @@ func (s *session) handleMessage(m *Element) {
 	s.messageEvents(m, fromLive, "", time.Time{})
 }
 
-// convOf works out the conversation and direction of a message.
+// convOf works out the conversation and direction of a message. A
+// groupchat stanza counts as a group message only from a room the user
+// chose to join; from anyone else it is a direct message from its sender
+// (anyone can type a stanza "groupchat", and a brand must not pass the
+// opt-in that way). A private message through a room comes from the
+// occupant: its real address when the room shows it, else room/nick.
 func (s *session) convOf(m *Element, o origin) (conv connectors.ConversationRef, sender string, out bool) {
 	from, to := m.Get("from"), m.Get("to")
 	if from == "" {
 		from = s.cfg.domain
 	}
-	if m.Get("type") == "groupchat" {
+	if m.Get("type") == "groupchat" && s.c.isRoom(bareJID(from)) {
 		room := bareJID(from)
 		nick := resourceOf(from)
 		out = nick != "" && nick == s.c.roomNick(room)
-		return connectors.ConversationRef{ID: room, Kind: connectors.Group}, from, out
+		return connectors.ConversationRef{ID: room, Kind: connectors.Group, Joined: true}, from, out
 	}
 	out = o == fromCarbonSent || bareJID(from) == s.bare
 	peer := from
@@ -72,14 +77,27 @@ func (s *session) convOf(m *Element, o origin) (conv connectors.ConversationRef,
 		peer = to
 	}
 	id := bareJID(peer)
-	if s.c.isRoom(id) && resourceOf(peer) != "" {
+	viaRoom := s.c.isRoom(id) && resourceOf(peer) != ""
+	if viaRoom {
 		id = id + "/" + resourceOf(peer) // a private message through a room
 	}
 	sender = bareJID(from)
-	if out {
+	switch {
+	case out:
 		sender = s.bare
+	case viaRoom:
+		sender = firstNonEmpty(s.c.occupantJID(from), from)
 	}
 	return connectors.ConversationRef{ID: id, Kind: connectors.Direct}, sender, out
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // remoteID is the one rule for a message's stable ID (see the package doc):
@@ -144,6 +162,7 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 			Conversation: conv,
 			Sender:       sender,
 			Time:         messageTime(m, stamp),
+			Received:     receivedTime(stamp),
 			Text:         body,
 		}
 		if out {
@@ -176,9 +195,12 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 			s.c.noteArchiveID(key, sid)
 		}
 	}
+	// The receipt waits for the core's Acknowledge: it goes only to a
+	// sender whose message was delivered, never to a held brand.
 	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsReceipts, "request") != nil && m.Get("id") != "" {
-		_ = s.send(E(nsClient, "message", "to", m.Get("from"), "id", s.newID()).Add(
-			E(nsReceipts, "received", "id", m.Get("id"))))
+		if mr, ok := evs[0].(connectors.MessageReceived); ok {
+			s.c.noteReceipt(mr.Message.RemoteID, m.Get("from"), m.Get("id"))
+		}
 	}
 	return evs
 }
@@ -221,6 +243,17 @@ func messageTime(m *Element, stamp time.Time) time.Time {
 		if t, err := time.Parse(time.RFC3339Nano, d.Get("stamp")); err == nil {
 			return t
 		}
+	}
+	return time.Now().UTC()
+}
+
+// receivedTime is when the user's own server took the message in: the
+// stamp of the user's archive (or a joined room's), else now. A <delay>
+// on a live message is never used: the sender can write one, "from" the
+// user's own server included, so it is shown as the message's time only.
+func receivedTime(stamp time.Time) time.Time {
+	if !stamp.IsZero() {
+		return stamp
 	}
 	return time.Now().UTC()
 }

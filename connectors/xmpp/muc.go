@@ -18,8 +18,9 @@ type room struct {
 	jid       string
 	nick      string
 	joined    bool
-	occupants map[string]bool // occupant JIDs room@service/nick
-	wait      chan error      // the pending join's outcome
+	occupants map[string]bool   // occupant JIDs room@service/nick
+	realJIDs  map[string]string // occupant JID → real bare JID, where the room shows it
+	wait      chan error        // the pending join's outcome
 }
 
 func (c *Connector) isRoom(bare string) bool {
@@ -27,6 +28,17 @@ func (c *Connector) isRoom(bare string) bool {
 	defer c.mu.Unlock()
 	_, ok := c.rooms[bare]
 	return ok
+}
+
+// occupantJID is the real bare JID behind a room occupant, when the room
+// (non-anonymous, or we moderate it) has shown it; "" otherwise.
+func (c *Connector) occupantJID(occupant string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.rooms[bareJID(occupant)]; r != nil {
+		return r.realJIDs[occupant]
+	}
+	return ""
 }
 
 func (c *Connector) roomNick(bare string) string {
@@ -137,6 +149,7 @@ func (s *session) roomPresence(p *Element) {
 	left := false
 	if typ == "unavailable" {
 		delete(r.occupants, from)
+		delete(r.realJIDs, from)
 		if self {
 			r.joined, left = false, true
 		}
@@ -145,6 +158,12 @@ func (s *session) roomPresence(p *Element) {
 			r.occupants = map[string]bool{}
 		}
 		r.occupants[from] = true
+		if real := bareJID(x.Child(nsMUCUser, "item").Get("jid")); real != "" {
+			if r.realJIDs == nil {
+				r.realJIDs = map[string]string{}
+			}
+			r.realJIDs[from] = real
+		}
 		if self {
 			r.joined, r.nick = true, resourceOf(from)
 			if r.wait != nil {

@@ -57,7 +57,11 @@ type Connector struct {
 	names    map[string]string // roster names by bare JID
 	joinWait map[string]chan error
 	markable map[string]markRef // 1:1 conversation -> newest live markable message from the peer
-	lastSync string             // the SyncState last emitted
+	// receipts: delivery receipts asked for, by RemoteID, waiting for the
+	// core's Acknowledge (only delivered messages get one); oldest first.
+	receipts     map[string]markRef
+	receiptOrder []string
+	lastSync     string // the SyncState last emitted
 
 	smMu  sync.Mutex
 	sm    smState
@@ -100,16 +104,18 @@ func New() *Connector {
 		names:    map[string]string{},
 		joinWait: map[string]chan error{},
 		markable: map[string]markRef{},
+		receipts: map[string]markRef{},
 	}
 }
 
 var (
-	_ connectors.Connector = (*Connector)(nil)
-	_ connectors.Historian = (*Connector)(nil)
-	_ connectors.Blocker   = (*Connector)(nil)
-	_ connectors.Typer     = (*Connector)(nil)
-	_ connectors.Marker    = (*Connector)(nil)
-	_ connectors.Joiner    = (*Connector)(nil)
+	_ connectors.Connector    = (*Connector)(nil)
+	_ connectors.Historian    = (*Connector)(nil)
+	_ connectors.Blocker      = (*Connector)(nil)
+	_ connectors.Typer        = (*Connector)(nil)
+	_ connectors.Marker       = (*Connector)(nil)
+	_ connectors.Acknowledger = (*Connector)(nil)
+	_ connectors.Joiner       = (*Connector)(nil)
 )
 
 // Info describes the network and its account form.
