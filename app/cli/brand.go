@@ -94,14 +94,14 @@ func (a *app) brandMark(ctx context.Context, args []string) error {
 
 func (a *app) brandConsent(ctx context.Context, args []string) error {
 	fs := newFlags("brand consent")
-	scope := fs.String("scope", "", "for subscribed: updates,offers,service")
+	scope := fs.String("scope", "", "not offered: Switchboard cannot tell one kind of message from another")
 	until := fs.String("until", "", "for subscribed: last day (2026-12-31) or an RFC 3339 time")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 3 {
-		return usagef("usage: brand consent ACCOUNT CONTACT none|replies|subscribed|blocked [--scope …] [--until DATE]")
+		return usagef("usage: brand consent ACCOUNT CONTACT none|replies|subscribed|blocked [--until DATE]")
 	}
 	req := core.ConsentRequest{Account: pos[0], Handle: pos[1], State: pos[2], How: policy.HowCLI}
 	if *scope != "" {

@@ -66,7 +66,10 @@ func TestBrandOptInEndToEndOverIRC(t *testing.T) {
 	})
 
 	// 4. Subscribed: delivered.
-	p.sb("", "brand", "consent", "work", "AcmeDeals", "subscribed", "--scope", "offers,updates")
+	if _, errOut, code := p.try("", "brand", "consent", "work", "AcmeDeals", "subscribed", "--scope", "offers"); code == 0 || !strings.Contains(errOut, "cannot be limited") {
+		t.Fatalf("--scope: exit %d, %q; want a plain refusal", code, errOut)
+	}
+	p.sb("", "brand", "consent", "work", "AcmeDeals", "subscribed")
 	acme.Privmsg("sbuser", "Your weekly offers")
 	eventually(t, "the subscribed message delivered", func() bool {
 		for _, r := range p.inbox() {

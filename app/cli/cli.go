@@ -75,7 +75,7 @@ Messages:
 Brands (only you start a conversation with a brand):
   brand list [--json]
   brand mark ACCOUNT CONTACT person|brand
-  brand consent ACCOUNT CONTACT none|replies|subscribed|blocked [--scope updates,offers,service] [--until DATE]
+  brand consent ACCOUNT CONTACT none|replies|subscribed|blocked [--until DATE]
   brand unsubscribe ACCOUNT SENDER
   brand purge-blocked [ACCOUNT]
   consent export --format csv|json [--out FILE]

@@ -31,7 +31,6 @@ type brandsView struct {
 	name     *widget.Label
 	info     *widget.Label
 	consent  *widget.Select
-	scopes   *widget.CheckGroup
 	until    *widget.Entry
 	apply    *widget.Button
 	unsub    *widget.Button
@@ -55,15 +54,11 @@ func newBrandsView(v *view) *brandsView {
 	b.info.Wrapping = fyne.TextWrapWord
 	b.consent = widget.NewSelect([]string{consentNone, consentReplies, consentSubscribed, consentBlocked}, func(s string) {
 		if s == consentSubscribed {
-			b.scopes.Enable()
 			b.until.Enable()
 		} else {
-			b.scopes.Disable()
 			b.until.Disable()
 		}
 	})
-	b.scopes = widget.NewCheckGroup(consentScopes, nil)
-	b.scopes.Horizontal = true
 	b.until = widget.NewEntry()
 	b.until.SetPlaceHolder("YYYY-MM-DD (optional)")
 	b.apply = widget.NewButtonWithIcon("Save consent", theme.ConfirmIcon(), b.save)
@@ -79,7 +74,7 @@ func newBrandsView(v *view) *brandsView {
 		l.Truncation = fyne.TextTruncateEllipsis
 		return l
 	}, func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(ledgerLine(b.entries[id])) })
-	form := widget.NewForm(widget.NewFormItem("Consent", b.consent), widget.NewFormItem("Scopes", b.scopes),
+	form := widget.NewForm(widget.NewFormItem("Consent", b.consent),
 		widget.NewFormItem("Until", b.until))
 	top := container.NewVBox(b.name, b.info, form, container.NewHBox(b.unsub, layout.NewSpacer(), b.apply),
 		widget.NewSeparator(), widget.NewLabelWithStyle("Consent history", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
@@ -183,7 +178,6 @@ func (b *brandsView) choose(i int) {
 	}
 	b.info.SetText(info)
 	b.consent.SetSelected(firstNonEmpty(br.Consent, consentNone))
-	b.scopes.SetSelected(br.Scopes)
 	b.until.SetText("")
 	if !br.Until.IsZero() {
 		b.until.SetText(br.Until.Local().Format("2006-01-02"))
@@ -223,7 +217,6 @@ func (b *brandsView) save() {
 	br := b.brands[b.sel]
 	req := core.ConsentRequest{Account: br.Account, Handle: br.Handle, State: b.consent.Selected, How: "gui"}
 	if req.State == consentSubscribed {
-		req.Scopes = b.scopes.Selected
 		if s := strings.TrimSpace(b.until.Text); s != "" {
 			t, err := time.ParseInLocation("2006-01-02", s, time.Local)
 			if err != nil {

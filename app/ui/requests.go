@@ -19,15 +19,13 @@ import (
 	"switchboard/storage"
 )
 
-// Consent states and scopes as the core names them.
+// Consent states as the core names them.
 const (
 	consentNone       = "none"
 	consentReplies    = "replies"
 	consentSubscribed = "subscribed"
 	consentBlocked    = "blocked"
 )
-
-var consentScopes = []string{"updates", "offers", "service"}
 
 // requestPanel sits above a conversation that has messages held by the
 // brand policy: who, why, and what the user can do about it.
@@ -116,16 +114,14 @@ func (r *requestPanel) show(c storage.Conversation, handle, msgID string) {
 }
 
 // showAccept asks which consent to grant: replies only, or a subscription
-// with scopes and an optional end date.
+// with an optional end date (no scopes: no network says which kind a
+// message is, so they could not be kept).
 func (r *requestPanel) showAccept() {
 	choice := widget.NewRadioGroup([]string{"Replies to my messages only", "Subscribe"}, nil)
 	choice.SetSelected("Replies to my messages only")
-	scopes := widget.NewCheckGroup(consentScopes, nil)
-	scopes.Horizontal = true
-	scopes.SetSelected([]string{"service"})
 	until := widget.NewEntry()
 	until.SetPlaceHolder("YYYY-MM-DD (optional)")
-	sub := container.NewVBox(widget.NewLabel("What may it send?"), scopes, widget.NewLabel("Until"), until)
+	sub := container.NewVBox(widget.NewLabel("It may start conversations with you until (empty: until you change it)"), until)
 	sub.Hide()
 	choice.OnChanged = func(s string) {
 		if s == "Subscribe" {
@@ -134,7 +130,7 @@ func (r *requestPanel) showAccept() {
 			sub.Hide()
 		}
 	}
-	f := &acceptForm{choice: choice, scopes: scopes, until: until}
+	f := &acceptForm{choice: choice, until: until}
 	f.ok = widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
 		if choice.Selected != "Subscribe" {
 			f.dlg.Hide()
@@ -150,7 +146,7 @@ func (r *requestPanel) showAccept() {
 			}
 		}
 		f.dlg.Hide()
-		r.setConsent(consentSubscribed, scopes.Selected, t)
+		r.setConsent(consentSubscribed, nil, t)
 	})
 	f.ok.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { f.dlg.Hide() })
@@ -166,7 +162,6 @@ type acceptForm struct {
 	dlg    dialog.Dialog
 	ok     *widget.Button
 	choice *widget.RadioGroup
-	scopes *widget.CheckGroup
 	until  *widget.Entry
 }
 

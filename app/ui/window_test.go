@@ -310,7 +310,6 @@ func TestRequestFromBrandCanBeAccepted(t *testing.T) {
 	test.Tap(rp.accept)
 	f := h.v.acceptDlg
 	f.choice.SetSelected("Subscribe")
-	f.scopes.SetSelected([]string{"offers"})
 	test.Tap(f.ok)
 	h.waitFor("requests empty", func() bool { return h.v.counts.requests == 0 })
 	test.Tap(h.v.side.filters["all"].row)
@@ -320,7 +319,7 @@ func TestRequestFromBrandCanBeAccepted(t *testing.T) {
 		t.Fatalf("ledger %v, %v", es, err)
 	}
 	last := es[len(es)-1]
-	if last.NewState != "subscribed" || last.How != "gui" || len(last.Scopes) != 1 || last.Scopes[0] != "offers" {
+	if last.NewState != "subscribed" || last.How != "gui" || len(last.Scopes) != 0 {
 		t.Fatalf("ledger entry %+v", last)
 	}
 }
