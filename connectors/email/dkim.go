@@ -1,18 +1,21 @@
 package email
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-msgauth/dkim"
 )
 
@@ -26,16 +29,14 @@ import (
 // maxSignedMail bounds the mail read into memory to check its signature.
 const maxSignedMail = 16 << 20
 
-// dnsEnv names an optional DNS server ("HOST:PORT") used for the DKIM key
-// look-ups instead of the system's resolver — for a private resolver, and
-// how a test serves its keys (as SSL_CERT_FILE serves its roots).
-const dnsEnv = "SWITCHBOARD_DKIM_DNS"
-
 // dkimCheck is the outcome of checking a newsletter's signature.
 type dkimCheck struct {
 	ok     bool
 	domain string // the signing domain that made it ok
 	why    string // plain words when not ok
+	// listUnsubscribe is the value of the mail's one List-Unsubscribe
+	// header, the instance the signature covers (set when ok).
+	listUnsubscribe string
 }
 
 // fetchRaw reads one whole mail (at most maxSignedMail bytes) of the
@@ -69,9 +70,16 @@ func fetchRaw(ic *imapclient.Client, uid imap.UID) ([]byte, error) {
 
 // checkOneClickSignature verifies raw's DKIM signatures: one must be
 // valid, by the From address's domain or a parent of it, and sign both
-// List-Unsubscribe headers.
+// List-Unsubscribe headers. A mail with more than one From,
+// List-Unsubscribe or List-Unsubscribe-Post is refused outright: DKIM
+// signs the bottom-most instance, and a header added above it in transit
+// must never be the one used.
 func (c *Connector) checkOneClickSignature(ctx context.Context, raw []byte, fromAddr string) dkimCheck {
 	_, fromDomain, _ := strings.Cut(strings.ToLower(fromAddr), "@")
+	single, why := singleHeaders(raw, fromAddr)
+	if why != "" {
+		return dkimCheck{why: why}
+	}
 	lookup := c.txtLookup(ctx)
 	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: 8})
 	if err != nil && len(vs) == 0 {
@@ -80,7 +88,7 @@ func (c *Connector) checkOneClickSignature(ctx context.Context, raw []byte, from
 	if len(vs) == 0 {
 		return dkimCheck{why: "it carries no DKIM signature"}
 	}
-	why := ""
+	why = ""
 	for _, v := range vs {
 		d := strings.ToLower(strings.TrimSuffix(v.Domain, "."))
 		switch {
@@ -91,7 +99,7 @@ func (c *Connector) checkOneClickSignature(ctx context.Context, raw []byte, from
 		case !signs(v.HeaderKeys, "List-Unsubscribe") || !signs(v.HeaderKeys, "List-Unsubscribe-Post"):
 			why = fmt.Sprintf("its DKIM signature by %s does not cover the List-Unsubscribe headers", d)
 		default:
-			return dkimCheck{ok: true, domain: d}
+			return dkimCheck{ok: true, domain: d, listUnsubscribe: single}
 		}
 	}
 	return dkimCheck{why: why}
@@ -101,20 +109,34 @@ func signs(keys []string, header string) bool {
 	return slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(strings.TrimSpace(k), header) })
 }
 
-// txtLookup is the DKIM key look-up: the test's, else the DNS server
-// named by SWITCHBOARD_DKIM_DNS, else the system's resolver; each look-up
-// has 10 s.
+// singleHeaders checks that raw's header has exactly one From (naming
+// fromAddr), one List-Unsubscribe and one List-Unsubscribe-Post, and
+// returns that List-Unsubscribe's value; else why not, in plain words.
+func singleHeaders(raw []byte, fromAddr string) (listUnsubscribe, why string) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return "", "its header could not be read: " + err.Error()
+	}
+	for _, k := range []string{"From", "List-Unsubscribe", "List-Unsubscribe-Post"} {
+		if n := len(h.Values(k)); n != 1 {
+			return "", fmt.Sprintf("it has %d %s headers, not one", n, k)
+		}
+	}
+	from := addressList(mail.Header{Header: message.Header{Header: h}}, "From")
+	if len(from) != 1 || !strings.EqualFold(from[0].Addr, fromAddr) {
+		return "", "its From header does not name the sender"
+	}
+	return oneLine(h.Get("List-Unsubscribe")), ""
+}
+
+// txtLookup is the DKIM key look-up: the test's, else the system's
+// resolver (no setting or variable names another: a DNS server that
+// answers for any domain could sign any newsletter); each look-up has 10 s.
 func (c *Connector) txtLookup(ctx context.Context) func(string) ([]string, error) {
 	if c.lookupTXT != nil {
 		return func(name string) ([]string, error) { return c.lookupTXT(ctx, name) }
 	}
 	r := net.DefaultResolver
-	if server := os.Getenv(dnsEnv); server != "" {
-		r = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, server)
-		}}
-	}
 	return func(name string) ([]string, error) {
 		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -79,6 +80,9 @@ type Connector struct {
 	noIdle       bool                                                     // true = behave as with a server without IDLE
 	httpRoots    *x509.CertPool                                           // nil = the system roots (which honour SSL_CERT_FILE)
 	lookupTXT    func(ctx context.Context, name string) ([]string, error) // nil = DNS (see txtLookup)
+	// oneClickAllow says which addresses a one-click POST may connect to;
+	// nil = public addresses on port 443 (publicHTTPS). Only tests set it.
+	oneClickAllow func(netip.AddrPort) bool
 }
 
 // New returns an unconnected connector.

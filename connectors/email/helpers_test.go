@@ -189,3 +189,9 @@ func isAuthError(err error) bool {
 	var ae *connectors.AuthError
 	return errors.As(err, &ae)
 }
+
+// msgIDPart is the Message-ID a scoped remote ID names.
+func msgIDPart(remoteID string) string {
+	id, _ := messageIDOf(remoteID)
+	return id
+}

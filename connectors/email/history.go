@@ -137,7 +137,7 @@ var historyFields = &imap.FetchOptions{
 	UID: true,
 	BodySection: []*imap.FetchItemBodySection{{
 		Specifier: imap.PartSpecifierHeader, Peek: true,
-		HeaderFields: []string{"From", "To", "Cc", "Message-ID"},
+		HeaderFields: idFields,
 	}},
 }
 
@@ -154,17 +154,14 @@ func (s *session) historyCandidates(ic *imapclient.Client, folder string, page [
 	for _, m := range msgs {
 		for _, sec := range m.BodySection {
 			pm := parseMail(bytes.NewReader(sec.Bytes))
-			outbound := folder == s.sentFolder || (pm.From.Addr != "" && s.self.has(pm.From.Addr))
-			if ref, _ := conversationFor(pm, s.self, outbound); ref.ID != convID {
+			if ref, _ := conversationFor(pm, s.self, folder == s.sentFolder); ref.ID != convID {
 				continue
 			}
-			if pm.MessageID != "" {
-				s.mu.Lock()
-				_, delivered := s.where[pm.MessageID]
-				s.mu.Unlock()
-				if delivered {
-					continue
-				}
+			s.mu.Lock()
+			_, delivered := s.where[pm.RemoteID]
+			s.mu.Unlock()
+			if delivered {
+				continue
 			}
 			out = append(out, m.UID)
 		}

@@ -128,6 +128,6 @@ func TestServerThatStopsAnsweringIsNoticedAndLeft(t *testing.T) {
 	time.Sleep(2 * c.answerWait)
 	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "later", "later@localhost", "live"))
 	r2.message(t, "live mail on the new connection", func(m connectors.MessageReceived) bool {
-		return m.Message.RemoteID == "later@localhost" && !m.Backfill
+		return msgIDPart(m.Message.RemoteID) == "later@localhost" && !m.Backfill
 	})
 }

@@ -85,7 +85,7 @@ func TestHeadersParsed(t *testing.T) {
 	if pm.From.Addr != "bob@example.org" || pm.From.Name != "Bob Example" {
 		t.Fatalf("from = %+v", pm.From)
 	}
-	if pm.Subject != "Lunch tomorrow?" || pm.Date.IsZero() || pm.RemoteID != "plain-1@example.org" {
+	if pm.Subject != "Lunch tomorrow?" || pm.Date.IsZero() || msgIDPart(pm.RemoteID) != "plain-1@example.org" {
 		t.Fatalf("parsed = %+v", pm)
 	}
 	html := parseFixture(t, "html_only.eml")

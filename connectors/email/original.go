@@ -1,9 +1,11 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -60,39 +62,72 @@ func (s *session) original(ctx context.Context, ic *imapclient.Client, remoteID 
 }
 
 // onMail finds the mail with this remote ID (by folder and UID when this
-// Run saw it, else by a Message-ID search of INBOX and Sent) and calls fn
-// with its UID in the selected folder until fn reports it handled it.
+// Run saw it, else by a Message-ID search of INBOX and Sent, keeping only
+// the mail whose headers give this very ID — another mail reusing the
+// Message-ID is never taken for it) and calls fn with its UID in the
+// selected folder until fn reports it handled it. An unscoped ID from an
+// archive of before scopedID names the oldest mail with that Message-ID,
+// the one such an archive kept.
 func (s *session) onMail(ctx context.Context, ic *imapclient.Client, remoteID string, loc location, known bool, fn func(imap.UID) (bool, error)) (bool, error) {
 	candidates := []string{"INBOX", s.sentFolder}
 	if known {
 		candidates = []string{loc.folder}
 	}
+	msgID, legacy := messageIDOf(remoteID)
 	for _, folder := range candidates {
 		if err := s.ensureSelected(ctx, ic, folder); err != nil {
 			return false, err
 		}
-		var uids []imap.UID
+		var uid imap.UID
 		if known {
 			if st, ok := s.conn.folderState(s.cfg, folder); ok && st.uidValidity == loc.uidValidity {
-				uids = []imap.UID{loc.uid}
+				uid = loc.uid
 			}
 		}
-		if uids == nil && !strings.HasPrefix(remoteID, "hash:") && validMsgID(remoteID) {
-			data, err := ic.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + remoteID + ">"}}}, nil).Wait()
-			if err != nil {
-				return false, fmt.Errorf("email: search %s: %w", folder, err)
+		if uid == 0 && msgID != "" && validMsgID(msgID) {
+			var err error
+			if uid, err = findByID(ic, folder, remoteID, msgID, legacy); err != nil {
+				return false, err
 			}
-			uids = data.AllUIDs()
 		}
-		if len(uids) == 0 {
+		if uid == 0 {
 			continue
 		}
-		ok, err := fn(uids[len(uids)-1])
+		ok, err := fn(uid)
 		if err != nil || ok {
 			return ok, err
 		}
 	}
 	return false, nil
+}
+
+// findByID searches the selected folder for the mail with this remote ID;
+// 0 when there is none.
+func findByID(ic *imapclient.Client, folder, remoteID, msgID string, legacy bool) (imap.UID, error) {
+	data, err := ic.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + msgID + ">"}}}, nil).Wait()
+	if err != nil {
+		return 0, fmt.Errorf("email: search %s: %w", folder, err)
+	}
+	uids := data.AllUIDs()
+	if len(uids) == 0 {
+		return 0, nil
+	}
+	slices.Sort(uids)
+	if legacy {
+		return uids[0], nil
+	}
+	msgs, err := ic.Fetch(imap.UIDSetNum(uids...), messageIDField).Collect()
+	if err != nil {
+		return 0, fmt.Errorf("email: read headers in %s: %w", folder, err)
+	}
+	for _, m := range msgs {
+		for _, sec := range m.BodySection {
+			if parseMail(bytes.NewReader(sec.Bytes)).RemoteID == remoteID {
+				return m.UID, nil
+			}
+		}
+	}
+	return 0, nil
 }
 
 func fetchOriginal(ic *imapclient.Client, uid imap.UID) (string, bool, error) {

@@ -23,7 +23,7 @@ type mailAddr struct {
 // produced without I/O beyond the reader and never fails: what cannot be
 // read is described in Problem, and the original stays on the server.
 type parsedMail struct {
-	RemoteID   string // Message-ID without <>, else "hash:" of the key headers
+	RemoteID   string // scopedID of the Message-ID, else "hash:" of the key headers
 	MessageID  string // "" when the mail has none (or an unusable one)
 	InReplyTo  []string
 	References []string
@@ -119,12 +119,42 @@ func parseHeader(h mail.Header) *parsedMail {
 			pm.Evidence[k] = strings.ToValidUTF8(v, "")
 		}
 	}
-	pm.RemoteID = pm.MessageID
-	if pm.RemoteID == "" {
-		pm.RemoteID = headerHash(h)
+	pm.RemoteID = headerHash(h)
+	if pm.MessageID != "" {
+		pm.RemoteID = scopedID(pm.MessageID, h)
 	}
 	return pm
 }
+
+// scopedID is a mail's remote ID: its Message-ID with a digest of the
+// From, Date and Subject headers. Anyone can reuse a Message-ID; scoped,
+// a second mail that does (another sender, or other headers) is another
+// message, never merged into the first or fetched in its place (its
+// attachments, its original). The digest is over the raw header values,
+// so a header-only fetch yields the same ID as the whole mail. Archives
+// from before keep plain Message-IDs; legacyID tells them apart.
+func scopedID(msgID string, h mail.Header) string {
+	s := sha256.New()
+	for _, k := range []string{"From", "Date", "Subject"} {
+		io.WriteString(s, k+":"+h.Get(k)+"\n")
+	}
+	return msgID + "#" + hex.EncodeToString(s.Sum(nil)[:6])
+}
+
+// messageIDOf is the Message-ID a remote ID names ("" for a hash: ID);
+// legacy is true for an unscoped ID of an archive from before scopedID.
+func messageIDOf(remoteID string) (msgID string, legacy bool) {
+	if strings.HasPrefix(remoteID, "hash:") {
+		return "", false
+	}
+	if i := strings.LastIndexByte(remoteID, '#'); i > 0 && len(remoteID)-i == 13 {
+		return remoteID[:i], false
+	}
+	return remoteID, true
+}
+
+// idFields are the header fields a remote ID is computed from.
+var idFields = []string{"Message-ID", "From", "To", "Cc", "Date", "Subject"}
 
 // headerHash identifies a mail without a Message-ID by the headers every
 // copy of it shares (not Received, which each hop adds).

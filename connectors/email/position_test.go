@@ -43,7 +43,7 @@ func lastPosition(t *testing.T, evs []connectors.Event) string {
 func countIDs(evs []connectors.Event) map[string]int {
 	seen := map[string]int{}
 	for _, m := range messages(evs) {
-		seen[m.Message.RemoteID]++
+		seen[msgIDPart(m.Message.RemoteID)]++
 	}
 	return seen
 }
@@ -90,7 +90,7 @@ func TestMailThatArrivedWhileClosedIsFetchedAfterRestart(t *testing.T) {
 	for _, ev := range evs {
 		switch e := ev.(type) {
 		case connectors.MessageReceived:
-			order = append(order, e.Message.RemoteID)
+			order = append(order, msgIDPart(e.Message.RemoteID))
 			if !e.Backfill {
 				t.Errorf("%s arrived while closed but is not Backfill", e.Message.RemoteID)
 			}
@@ -126,7 +126,7 @@ func TestMailThatArrivedWhileClosedIsFetchedAfterRestart(t *testing.T) {
 	// Caught up: the next mail is live, not backfill.
 	deliver(t, srv, alice.Name, mailText("bob@localhost", alice.Name, "live", "live@localhost", "z"))
 	live := r2.message(t, "live mail", func(m connectors.MessageReceived) bool { return true })
-	if live.Message.RemoteID != "live@localhost" || live.Backfill {
+	if msgIDPart(live.Message.RemoteID) != "live@localhost" || live.Backfill {
 		t.Fatalf("after catching up got %s backfill=%v", live.Message.RemoteID, live.Backfill)
 	}
 	st := r2.next(t, "position after the live mail", func(ev connectors.Event) bool { _, ok := ev.(connectors.SyncState); return ok }, nil)

@@ -154,7 +154,7 @@ func (s *session) reportReadElsewhere(ctx context.Context, c *imapclient.Client)
 var messageIDField = &imap.FetchOptions{
 	UID: true,
 	BodySection: []*imap.FetchItemBodySection{{
-		Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: []string{"Message-ID"},
+		Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: idFields,
 	}},
 }
 
@@ -219,9 +219,8 @@ func (s *session) reportSeenSince(ctx context.Context, c *imapclient.Client) err
 	return nil
 }
 
-// reportByMessageID reports INBOX mails read elsewhere, named by their
-// Message-ID (a mail without one is not reported: its remote ID is a hash
-// of headers not read here).
+// reportByMessageID reports INBOX mails read elsewhere, named by the
+// remote ID their headers give.
 func (s *session) reportByMessageID(ctx context.Context, c *imapclient.Client, uids []imap.UID) error {
 	if len(uids) == 0 {
 		return nil
@@ -233,14 +232,11 @@ func (s *session) reportByMessageID(ctx context.Context, c *imapclient.Client, u
 	for _, m := range msgs {
 		for _, sec := range m.BodySection {
 			pm := parseMail(bytes.NewReader(sec.Bytes))
-			if pm.MessageID == "" {
-				continue
-			}
 			s.mu.Lock()
 			delete(s.unread, m.UID)
 			s.seenHere[m.UID] = true
 			s.mu.Unlock()
-			if !emit(ctx, s.sink, connectors.ReadElsewhere{Account: s.cfg.account, RemoteID: pm.MessageID}) {
+			if !emit(ctx, s.sink, connectors.ReadElsewhere{Account: s.cfg.account, RemoteID: pm.RemoteID}) {
 				return ctx.Err()
 			}
 		}

@@ -22,8 +22,8 @@ import (
 // mail this Run has seen, else a new mail whose subject is the text's first
 // line. The Message-ID is derived from msg.LocalID; if a mail with that ID
 // is already in Sent (an earlier attempt got through), it is not sent
-// again. The copy is APPENDed to Sent. The returned remote ID is the
-// Message-ID.
+// again. The copy is APPENDed to Sent. The returned remote ID is the one
+// the copy in Sent is known by (scopedID).
 func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, error) {
 	s := c.session()
 	if s == nil {
@@ -51,12 +51,12 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 		return "", err
 	}
 	if msg.LocalID != "" {
-		sent, err := c.inSent(ctx, m.messageID)
+		sentID, err := c.inSent(ctx, m.messageID)
 		if err != nil {
 			return "", err
 		}
-		if sent {
-			return m.messageID, nil // an earlier attempt was delivered
+		if sentID != "" {
+			return sentID, nil // an earlier attempt was delivered
 		}
 	}
 	if err := submit(ctx, s.cfg, m.from, to, raw); err != nil {
@@ -69,7 +69,7 @@ func (c *Connector) Send(ctx context.Context, msg connectors.Outgoing) (string, 
 	if err := c.appendSent(ctx, raw, m.date); err != nil {
 		c.queueAppend(raw, m.date)
 	}
-	return m.messageID, nil
+	return parseMail(bytes.NewReader(raw)).RemoteID, nil // as its copy in Sent will be known
 }
 
 var (
@@ -179,9 +179,10 @@ func submit(ctx context.Context, cfg config, from string, to []string, raw []byt
 	return nil
 }
 
-// inSent reports whether a mail with this Message-ID is in the Sent folder.
-func (c *Connector) inSent(ctx context.Context, messageID string) (bool, error) {
-	found := false
+// inSent returns the remote ID of the mail with this Message-ID in the
+// Sent folder, or "" when there is none.
+func (c *Connector) inSent(ctx context.Context, messageID string) (string, error) {
+	found := ""
 	err := c.call(ctx, func(ctx context.Context, ic *imapclient.Client) error {
 		s := c.session()
 		if s == nil {
@@ -194,7 +195,19 @@ func (c *Connector) inSent(ctx context.Context, messageID string) (bool, error) 
 		if err != nil {
 			return fmt.Errorf("email: search Sent: %w", err)
 		}
-		found = len(data.AllUIDs()) > 0
+		uids := data.AllUIDs()
+		if len(uids) == 0 {
+			return nil
+		}
+		msgs, err := ic.Fetch(imap.UIDSetNum(uids[0]), messageIDField).Collect()
+		if err != nil {
+			return fmt.Errorf("email: read Sent: %w", err)
+		}
+		for _, m := range msgs {
+			for _, sec := range m.BodySection {
+				found = parseMail(bytes.NewReader(sec.Bytes)).RemoteID
+			}
+		}
 		return nil
 	})
 	return found, err

@@ -9,17 +9,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"golang.org/x/net/publicsuffix"
 
 	"switchboard/connectors"
 )
@@ -58,7 +63,12 @@ func (c *Connector) Unsubscribe(ctx context.Context, handle string) (string, err
 		if raw != nil {
 			check = c.checkOneClickSignature(ctx, raw, sender)
 		}
-		if !check.ok {
+		if check.ok {
+			// The URL of the very header the signature covers: the mail
+			// has exactly one (checkOneClickSignature refuses more).
+			httpsURL, _ = parseListUnsubscribe(check.listUnsubscribe)
+		}
+		if !check.ok || httpsURL == nil {
 			// RFC 8058 §4: no one-click without the sender's signature on it.
 			oneClick = false
 			clickErr = fmt.Errorf("one-click unsubscribe not used: %s (RFC 8058 asks for one)", check.why)
@@ -79,7 +89,7 @@ func (c *Connector) Unsubscribe(ctx context.Context, handle string) (string, err
 			// The reason names the sender's domains: not for the log.
 			c.log.Info("email: unsubscribing by mail, one-click not usable", "account", s.cfg.account)
 		}
-		result, err := c.mailtoUnsubscribe(ctx, s, mailto)
+		result, err := c.mailtoUnsubscribe(ctx, s, sender, mailto)
 		if err != nil && clickErr != nil {
 			return "", fmt.Errorf("%w; then %w", clickErr, err)
 		}
@@ -207,15 +217,20 @@ func lookupUnsubscribe(ic *imapclient.Client, sender string) (unsubInfo, imap.UI
 
 // oneClick performs the RFC 8058 POST. Its client trusts the system roots
 // only (on Linux SSL_CERT_FILE can point Go at another bundle), sends no
-// cookies and no credentials (user:password in the URL is dropped), and
-// follows a redirect only if it stays an HTTPS POST (307/308).
+// cookies and no credentials (user:password in the URL is dropped), uses
+// no proxy, connects only to a public address on port 443 (checked on the
+// address actually connected, so a name that resolves — or re-resolves —
+// to the user's own network is refused), and follows no redirect.
 func (c *Connector) oneClick(ctx context.Context, target *url.URL) (string, error) {
 	u := *target
 	u.User = nil
 	if u.Scheme != "https" {
 		return "", fmt.Errorf("email: one-click unsubscribe needs an https URL, not %s", u.Scheme)
 	}
-	client := newUnsubscribeClient(c.httpRoots)
+	if p := u.Port(); p != "" && p != "443" && c.oneClickAllow == nil {
+		return "", fmt.Errorf("email: one-click unsubscribe at %s refused: only port 443 is used, not %s", u.Hostname(), p)
+	}
+	client := newUnsubscribeClient(c.httpRoots, c.oneClickAllow)
 	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader("List-Unsubscribe=One-Click"))
 	if err != nil {
@@ -230,6 +245,9 @@ func (c *Connector) oneClick(ctx context.Context, target *url.URL) (string, erro
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	result := fmt.Sprintf("HTTP %d", resp.StatusCode)
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		result += " (redirect not followed)"
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return result, fmt.Errorf("email: one-click unsubscribe at %s answered %s", redactURL(&u), result)
 	}
@@ -237,26 +255,72 @@ func (c *Connector) oneClick(ctx context.Context, target *url.URL) (string, erro
 }
 
 // newUnsubscribeClient builds a fresh client per request: no cookie jar,
-// its own transport (nothing shared with other code), RootCAs nil = the
-// system pool unless a test injects one.
-func newUnsubscribeClient(roots *x509.CertPool) *http.Client {
+// no proxy, its own transport (nothing shared with other code), RootCAs
+// nil = the system pool unless a test injects one, and a dialer that
+// refuses every address allow does not accept (nil: public addresses on
+// port 443).
+func newUnsubscribeClient(roots *x509.CertPool, allow func(netip.AddrPort) bool) *http.Client {
+	if allow == nil {
+		allow = publicHTTPS
+	}
+	d := &net.Dialer{Timeout: 15 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("unsubscribe address %q: %w", address, err)
+		}
+		if !allow(ap) {
+			return fmt.Errorf("%w: %s", errNotPublic, ap)
+		}
+		return nil
+	}}
 	return &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
+			Proxy:               nil,
+			DialContext:         d.DialContext,
 			TLSClientConfig:     &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout: 10 * time.Second,
 			ForceAttemptHTTP2:   true,
 		},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 || req.Method != http.MethodPost || req.URL.Scheme != "https" {
-				return http.ErrUseLastResponse
-			}
-			req.URL.User = nil
-			return nil
-		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
+
+// errNotPublic: a one-click URL led to an address of the user's own
+// network (or a reserved one), which a sender must never make us reach.
+var errNotPublic = errors.New("refused: not a public internet address on port 443")
+
+// publicHTTPS accepts a public unicast address on port 443 only: never
+// loopback, private (RFC 1918, IPv6 ULA), link-local, CGNAT (100.64/10),
+// multicast, unspecified, documentation, benchmarking or reserved ranges,
+// nor an IPv6 address that embeds an IPv4 one (mapped, NAT64, 6to4).
+func publicHTTPS(ap netip.AddrPort) bool {
+	if ap.Port() != 443 {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+var nonPublic = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+		"64:ff9b::/96", "64:ff9b:1::/48", "2001::/32", "2001:db8::/32", "2002::/16", "100::/64",
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
 
 // scrubURLError drops the URL (which carries a personal token) from a
 // *url.Error.
@@ -268,26 +332,21 @@ func scrubURLError(err error) error {
 	return err
 }
 
-// mailtoUnsubscribe sends the RFC 2369 unsubscribe mail. A mailto whose
-// address, subject or body smuggle header lines is refused.
-func (c *Connector) mailtoUnsubscribe(ctx context.Context, s *session, u *url.URL) (string, error) {
-	addr := u.Opaque
-	if addr == "" {
-		addr = u.Path
-	}
-	addr, err := url.PathUnescape(addr)
+// Caps on what an unsubscribe mailto may make the user's address send.
+const (
+	maxUnsubSubject = 128
+	maxUnsubBody    = 512
+)
+
+// mailtoUnsubscribe sends the RFC 2369 unsubscribe mail, from the user's
+// address, only to the sender's own organisation (its domain, or a domain
+// under the same registrable domain): a newsletter cannot make the user
+// mail a third party. Subject and body are kept short (a list's token
+// fits; a letter does not). A mailto that smuggles header lines is refused.
+func (c *Connector) mailtoUnsubscribe(ctx context.Context, s *session, sender string, u *url.URL) (string, error) {
+	addr, subject, body, err := unsubscribeMail(sender, u)
 	if err != nil {
-		return "", fmt.Errorf("email: unsubscribe mailto: %w", err)
-	}
-	addr = strings.ToLower(strings.TrimSpace(addr))
-	q := u.Query()
-	subject := q.Get("subject")
-	if subject == "" {
-		subject = "unsubscribe"
-	}
-	body := q.Get("body")
-	if body == "" {
-		body = "unsubscribe"
+		return "", err
 	}
 	m := outMail{from: s.cfg.user, to: []string{addr}, subject: subject, text: body, date: time.Now(), automatic: true}
 	m.messageID = newMessageID("", s.cfg.user, addr, body)
@@ -301,5 +360,71 @@ func (c *Connector) mailtoUnsubscribe(ctx context.Context, s *session, u *url.UR
 	if err := c.appendSent(ctx, raw, m.date); err != nil {
 		c.queueAppend(raw, m.date)
 	}
-	return "mail <" + m.messageID + "> sent", nil
+	return "mail <" + m.messageID + "> to " + addr + " sent", nil
+}
+
+// unsubscribeMail reads a mailto: URL of sender's List-Unsubscribe: the
+// address (refused outside the sender's organisation), subject and body
+// (defaults "unsubscribe", capped).
+func unsubscribeMail(sender string, u *url.URL) (addr, subject, body string, err error) {
+	addr = u.Opaque
+	if addr == "" {
+		addr = u.Path
+	}
+	if addr, err = url.PathUnescape(addr); err != nil {
+		return "", "", "", fmt.Errorf("email: unsubscribe mailto: %w", err)
+	}
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	if err := checkAddress(addr); err != nil {
+		return "", "", "", fmt.Errorf("email: unsubscribe mailto: %w", err)
+	}
+	_, senderDomain, _ := strings.Cut(sender, "@")
+	_, toDomain, _ := strings.Cut(addr, "@")
+	if !sameOrganisation(senderDomain, toDomain) {
+		return "", "", "", fmt.Errorf("email: unsubscribe mailto refused: it names %s, outside the sender's domain %s: %w", addr, senderDomain, ErrForeignMailto)
+	}
+	q := u.Query()
+	subject = capText(firstNonEmpty(q.Get("subject"), "unsubscribe"), maxUnsubSubject)
+	body = capText(firstNonEmpty(q.Get("body"), "unsubscribe"), maxUnsubBody)
+	return addr, subject, body, nil
+}
+
+// ErrForeignMailto: a List-Unsubscribe mailto: names an address outside
+// the sender's organisation.
+var ErrForeignMailto = errors.New("an unsubscribe mail goes only to the sender's own domain")
+
+// sameOrganisation: a and b are one domain, or share their registrable
+// domain (news.acme.example and acme.example; not acme.example and
+// other.example, nor two customers of one public suffix like co.uk).
+func sameOrganisation(a, b string) bool {
+	a, b = strings.ToLower(strings.TrimSuffix(a, ".")), strings.ToLower(strings.TrimSuffix(b, "."))
+	if a == "" || b == "" {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	oa, errA := publicsuffix.EffectiveTLDPlusOne(a)
+	ob, errB := publicsuffix.EffectiveTLDPlusOne(b)
+	return errA == nil && errB == nil && oa == ob
+}
+
+func capText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

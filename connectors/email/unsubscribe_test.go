@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +54,11 @@ func (e *unsubEndpoint) requests() []recordedReq {
 	return append([]recordedReq(nil), e.reqs...)
 }
 
+// allow is the test's one-click allow-list: only the endpoint itself.
+func (e *unsubEndpoint) allow(ap netip.AddrPort) bool {
+	return ap.String() == e.srv.Listener.Addr().String()
+}
+
 func (e *unsubEndpoint) pool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(e.srv.Certificate())
@@ -83,11 +89,12 @@ func TestNewsletterIsBrandAndOneClickPostsOnce(t *testing.T) {
 	// user:pw in the URL must not turn into credentials on the request.
 	target := strings.Replace(ep.srv.URL, "https://", "https://user:pw@", 1) + "/unsub?u=123"
 	acme := dkimkeys.New(t, "acme.example")
-	deliver(t, srv, alice.Name, acme.Sign(t, newsletter("news-1@acme.example", "<"+target+">, <mailto:unsub@localhost?subject=unsubscribe>", true),
+	deliver(t, srv, alice.Name, acme.Sign(t, newsletter("news-1@acme.example", "<"+target+">, <mailto:unsub@acme.example?subject=unsubscribe>", true),
 		"Subject", "List-Unsubscribe", "List-Unsubscribe-Post"))
 	c := New()
 	c.httpRoots = ep.pool()
 	c.lookupTXT = dkimkeys.Lookup(acme)
+	c.oneClickAllow = ep.allow
 	r := run(t, c, account(srv, alice, true), alice.Password)
 	before := r.online(t)
 
@@ -161,12 +168,13 @@ func TestOneClickNeedsTheSendersSignature(t *testing.T) {
 			ep := newUnsubEndpoint(t)
 			list := "<" + ep.srv.URL + "/unsub>"
 			if tc.mailto {
-				list += ", <mailto:unsub@localhost?subject=unsubscribe>"
+				list += ", <mailto:unsub@acme.example?subject=unsubscribe>"
 			}
 			deliver(t, srv, alice.Name, tc.sign(newsletter("news-d@acme.example", list, true)))
 			c := New()
 			c.httpRoots = ep.pool()
 			c.lookupTXT = dkimkeys.Lookup(acme, other)
+			c.oneClickAllow = ep.allow
 			r := run(t, c, account(srv, alice, false), alice.Password)
 			r.online(t)
 			result, err := c.Unsubscribe(context.Background(), "news@acme.example")
@@ -191,23 +199,23 @@ func TestOneClickNeedsTheSendersSignature(t *testing.T) {
 
 func TestMailtoUnsubscribeSendsMail(t *testing.T) {
 	srv := startServer(t)
-	deliver(t, srv, alice.Name, newsletter("news-2@acme.example", "<mailto:unsub@localhost?subject=unsubscribe%20me&body=please%20stop>, <https://acme.example/page>", false))
+	deliver(t, srv, alice.Name, newsletter("news-2@acme.example", "<mailto:unsub@lists.acme.example?subject=unsubscribe%20me&body=please%20stop>, <https://acme.example/page>", false))
 	r := run(t, New(), account(srv, alice, false), alice.Password)
 	r.online(t)
 	result, err := r.c.Unsubscribe(context.Background(), "news@acme.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(result, "mail <sb.") || !strings.HasSuffix(result, "@localhost> sent") {
+	if !strings.HasPrefix(result, "mail <sb.") || !strings.HasSuffix(result, "@localhost> to unsub@lists.acme.example sent") {
 		t.Fatalf("result %q", result)
 	}
 	subs := srv.Submissions()
-	if len(subs) != 1 || len(subs[0].To) != 1 || subs[0].To[0] != "unsub@localhost" || subs[0].From != alice.Name {
+	if len(subs) != 1 || len(subs[0].To) != 1 || subs[0].To[0] != "unsub@lists.acme.example" || subs[0].From != alice.Name {
 		t.Fatalf("submissions %+v", subs)
 	}
 	data := string(subs[0].Data)
 	if !strings.Contains(data, "Subject: unsubscribe me") || !strings.Contains(data, "please stop") ||
-		!strings.Contains(data, strings.TrimSuffix(strings.TrimPrefix(result, "mail "), " sent")) ||
+		!strings.Contains(data, strings.Fields(result)[1]) ||
 		!strings.Contains(data, "Auto-Submitted: auto-generated") {
 		t.Fatalf("unsubscribe mail:\n%s", data)
 	}
@@ -233,7 +241,7 @@ func TestMailtoUnsubscribeSendsMail(t *testing.T) {
 
 func TestUnsubscribeRefusesInjectedMailto(t *testing.T) {
 	srv := startServer(t)
-	deliver(t, srv, alice.Name, newsletter("news-3@acme.example", "<mailto:unsub@localhost?subject=x%0D%0ABcc:%20victim@localhost>", false))
+	deliver(t, srv, alice.Name, newsletter("news-3@acme.example", "<mailto:unsub@acme.example?subject=x%0D%0ABcc:%20victim@localhost>", false))
 	r := run(t, New(), account(srv, alice, false), alice.Password)
 	r.online(t)
 	if _, err := r.c.Unsubscribe(context.Background(), "news@acme.example"); !errors.Is(err, ErrHeaderInjection) {
@@ -259,7 +267,7 @@ func TestOneClickTrustsSystemRootsOnly(t *testing.T) {
 	}{{ep.certFile(t), "HTTP 200"}, {srv.CAFile, "certificate"}} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperOneClickChild$")
 		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+tc.bundle, "SSL_CERT_DIR=/nonexistent",
-			"SWITCHBOARD_ONECLICK_URL="+ep.srv.URL+"/u")
+			"ONECLICK_TEST_CHILD_URL="+ep.srv.URL+"/u")
 		out, _ := cmd.CombinedOutput()
 		if !strings.Contains(string(out), "RESULT: ") || !strings.Contains(string(out), tc.want) {
 			t.Fatalf("bundle %s: child said:\n%s", tc.bundle, out)
@@ -272,12 +280,14 @@ func TestOneClickTrustsSystemRootsOnly(t *testing.T) {
 
 // TestHelperOneClickChild is the child of TestOneClickTrustsSystemRootsOnly.
 func TestHelperOneClickChild(t *testing.T) {
-	target := os.Getenv("SWITCHBOARD_ONECLICK_URL")
+	target := os.Getenv("ONECLICK_TEST_CHILD_URL") // read by this test binary only
 	if target == "" {
 		return // not running as the child: nothing to do
 	}
 	https, _ := parseListUnsubscribe("<" + target + ">")
-	res, err := New().oneClick(context.Background(), https)
+	c := New()
+	c.oneClickAllow = func(netip.AddrPort) bool { return true }
+	res, err := c.oneClick(context.Background(), https)
 	if err != nil {
 		res = "error: " + err.Error()
 	}

@@ -1,6 +1,7 @@
 // Package dkimkeys gives tests a DKIM signing domain: an Ed25519 key, a
-// signer for raw mail, and the key's TXT record — served by a loopback
-// DNS server for tests that run the real binary (SWITCHBOARD_DKIM_DNS).
+// signer for raw mail, and the key's TXT record for an injected look-up
+// (the e-mail connector's test hook; the binary always asks the system's
+// resolver).
 package dkimkeys
 
 import (
@@ -9,14 +10,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
-	"golang.org/x/net/dns/dnsmessage"
 )
 
 // Selector is the selector every Domain signs with.
@@ -87,71 +85,4 @@ func Lookup(domains ...*Domain) func(context.Context, string) ([]string, error) 
 		}
 		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}
-}
-
-// Serve starts a DNS server on loopback UDP answering TXT queries for the
-// domains' records (NXDOMAIN for anything else) until the test ends, and
-// returns its HOST:PORT.
-func Serve(t testing.TB, domains ...*Domain) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	records := map[string]string{}
-	for _, d := range domains {
-		records[d.Record()+"."] = d.TXT()
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				if !errors.Is(err, net.ErrClosed) {
-					t.Errorf("dkimkeys: dns read: %v", err)
-				}
-				return
-			}
-			if resp, ok := answer(buf[:n], records); ok {
-				_, _ = pc.WriteTo(resp, from)
-			}
-		}
-	}()
-	t.Cleanup(func() { pc.Close(); wg.Wait() })
-	return pc.LocalAddr().String()
-}
-
-// answer builds the response to one query; ok is false for garbage.
-func answer(query []byte, records map[string]string) ([]byte, bool) {
-	var p dnsmessage.Parser
-	h, err := p.Start(query)
-	if err != nil {
-		return nil, false
-	}
-	q, err := p.Question()
-	if err != nil {
-		return nil, false
-	}
-	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired}
-	txt, found := records[strings.ToLower(q.Name.String())]
-	if !found {
-		rh.RCode = dnsmessage.RCodeNameError
-	}
-	b := dnsmessage.NewBuilder(nil, rh)
-	b.EnableCompression()
-	if b.StartQuestions() != nil || b.Question(q) != nil || b.StartAnswers() != nil {
-		return nil, false
-	}
-	if found && q.Type == dnsmessage.TypeTXT {
-		err := b.TXTResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60},
-			dnsmessage.TXTResource{TXT: []string{txt}})
-		if err != nil {
-			return nil, false
-		}
-	}
-	resp, err := b.Finish()
-	return resp, err == nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,7 +147,17 @@ func (se *session) Data(r io.Reader) error {
 	se.sub.mu.Lock()
 	se.sub.subs = append(se.sub.subs, Submission{AuthUser: se.user, From: se.from, To: append([]string(nil), se.to...), Data: data})
 	se.sub.mu.Unlock()
-	if err := se.sub.srv.Deliver(se.from, se.to, bytes.NewReader(data)); err != nil {
+	// Mail for other domains is only recorded: there is nowhere to relay it.
+	var local []string
+	for _, to := range se.to {
+		if strings.HasSuffix(strings.ToLower(to), "@localhost") {
+			local = append(local, to)
+		}
+	}
+	if len(local) == 0 {
+		return nil
+	}
+	if err := se.sub.srv.Deliver(se.from, local, bytes.NewReader(data)); err != nil {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "LMTP delivery failed: " + err.Error()}
 	}
 	return nil

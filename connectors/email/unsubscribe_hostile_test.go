@@ -1,0 +1,141 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"switchboard/internal/testenv/dkimkeys"
+)
+
+// Unsubscribe read as a hostile sender would: a newsletter must not be
+// able to aim the user's one-click POST or unsubscribe mail at anyone.
+
+func TestOneClickGoesOnlyToPublicAddressesOnPort443(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"93.184.215.14:443", true}, {"[2606:4700::1111]:443", true},
+		{"93.184.215.14:8443", false}, {"127.0.0.1:443", false}, {"10.1.2.3:443", false},
+		{"172.16.0.1:443", false}, {"192.168.1.1:443", false}, {"169.254.169.254:443", false},
+		{"100.64.0.1:443", false}, {"0.0.0.0:443", false}, {"[::1]:443", false},
+		{"[fd00::1]:443", false}, {"[fe80::1]:443", false}, {"[::ffff:127.0.0.1]:443", false},
+		{"[64:ff9b::a00:1]:443", false}, {"224.0.0.1:443", false}, {"198.18.0.1:443", false},
+	} {
+		if got := publicHTTPS(netip.MustParseAddrPort(tc.addr)); got != tc.ok {
+			t.Errorf("publicHTTPS(%s) = %v, want %v", tc.addr, got, tc.ok)
+		}
+	}
+
+	// The production client against a real listener on this machine: the
+	// address actually connected is checked, whatever the URL's name says.
+	hits := 0
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
+	defer srv.Close()
+	c := New()
+	c.httpRoots = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	for _, target := range []string{srv.URL + "/u", "https://localhost/u", "https://127.0.0.1/u"} {
+		u, _ := parseListUnsubscribe("<" + target + ">")
+		_, err := c.oneClick(context.Background(), u)
+		if err == nil || !(strings.Contains(err.Error(), "not a public internet address") || strings.Contains(err.Error(), "only port 443")) {
+			t.Errorf("%s: err = %v, want a refusal", target, err)
+		}
+	}
+	if hits != 0 {
+		t.Fatalf("%d requests reached the user's own machine", hits)
+	}
+}
+
+func TestOneClickFollowsNoRedirect(t *testing.T) {
+	var paths []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	c := New()
+	c.httpRoots = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	c.oneClickAllow = func(ap netip.AddrPort) bool { return ap.String() == srv.Listener.Addr().String() }
+	u, _ := parseListUnsubscribe("<" + srv.URL + "/unsub>")
+	result, err := c.oneClick(context.Background(), u)
+	if err == nil || result != "HTTP 307 (redirect not followed)" {
+		t.Fatalf("result %q, err %v", result, err)
+	}
+	if strings.Join(paths, ",") != "/unsub" {
+		t.Fatalf("requests: %q", paths)
+	}
+}
+
+// TestOneClickRefusesDuplicatedHeaders: DKIM covers the bottom-most
+// List-Unsubscribe; a header prepended in transit must not become the
+// POST's target while the signature still verifies.
+func TestOneClickRefusesDuplicatedHeaders(t *testing.T) {
+	acme := dkimkeys.New(t, "acme.example")
+	for _, tc := range []struct{ name, extra string }{
+		{"List-Unsubscribe", "List-Unsubscribe: <EVIL>\r\n"},
+		{"List-Unsubscribe-Post", "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"},
+		{"From", "From: news@acme.example\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t)
+			ep := newUnsubEndpoint(t)
+			signed := acme.Sign(t, newsletter("news-dup@acme.example", "<"+ep.srv.URL+"/unsub>, <mailto:unsub@acme.example>", true),
+				"From", "List-Unsubscribe", "List-Unsubscribe-Post")
+			deliver(t, srv, alice.Name, strings.ReplaceAll(tc.extra, "EVIL", ep.srv.URL+"/evil")+signed)
+			c := New()
+			c.httpRoots = ep.pool()
+			c.lookupTXT = dkimkeys.Lookup(acme)
+			c.oneClickAllow = ep.allow
+			r := run(t, c, account(srv, alice, false), alice.Password)
+			r.online(t)
+			result, err := c.Unsubscribe(context.Background(), "news@acme.example")
+			if n := len(ep.requests()); n != 0 {
+				t.Fatalf("%d one-click POSTs for a mail with two %s headers: %+v", n, tc.name, ep.requests())
+			}
+			// The prepended List-Unsubscribe hides the signed one's mailto:
+			// then nothing at all is done, and the user is told why.
+			if refused := err != nil && strings.Contains(err.Error(), "not one"); !refused && !strings.HasPrefix(result, "mail <") {
+				t.Fatalf("result %q, err %v; want the mailto: fallback or a refusal naming the duplicate", result, err)
+			}
+		})
+	}
+}
+
+// TestMailtoUnsubscribeStaysInsideTheSendersDomain: the unsubscribe mail
+// goes out from the user's address, so it may only go to the sender's own
+// organisation, and carries no letter of the sender's choosing.
+func TestMailtoUnsubscribeStaysInsideTheSendersDomain(t *testing.T) {
+	srv := startServer(t)
+	deliver(t, srv, alice.Name, newsletter("news-far@acme.example", "<mailto:ceo@victim.example?subject=I%20resign>", false))
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	if _, err := r.c.Unsubscribe(context.Background(), "news@acme.example"); !errors.Is(err, ErrForeignMailto) || !strings.Contains(err.Error(), "ceo@victim.example") {
+		t.Fatalf("err = %v, want ErrForeignMailto naming the address", err)
+	}
+	if n := len(srv.Submissions()); n != 0 {
+		t.Fatalf("%d mails sent", n)
+	}
+	for _, tc := range []struct {
+		sender, to string
+		ok         bool
+	}{
+		{"news@acme.example", "unsub@acme.example", true},
+		{"news@mail.acme.example", "unsub@lists.acme.example", true},
+		{"news@acme.co.uk", "unsub@other.co.uk", false},
+		{"news@acme.example", "unsub@acme.example.evil.example", false},
+	} {
+		_, u := parseListUnsubscribe("<mailto:" + tc.to + "?subject=" + strings.Repeat("x", 500) + "&body=" + strings.Repeat("y", 5000) + ">")
+		_, subject, body, err := unsubscribeMail(tc.sender, u)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s → %s: err %v, want ok=%v", tc.sender, tc.to, err, tc.ok)
+		}
+		if err == nil && (len(subject) > maxUnsubSubject || len(body) > maxUnsubBody) {
+			t.Errorf("subject %d bytes, body %d bytes: not capped", len(subject), len(body))
+		}
+	}
+}
