@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/connectors"
 	"switchboard/internal/testenv/dkimkeys"
 )
 
@@ -138,4 +139,35 @@ func TestMailtoUnsubscribeStaysInsideTheSendersDomain(t *testing.T) {
 			t.Errorf("subject %d bytes, body %d bytes: not capped", len(subject), len(body))
 		}
 	}
+}
+
+// TestReusedMessageIDIsAnotherMessage: anyone can copy a trusted mail's
+// Message-ID. The copy gets its own remote ID, and the trusted mail's
+// attachments and original are still its own — also for a connector that
+// did not see either arrive (found by searching the server).
+func TestReusedMessageIDIsAnotherMessage(t *testing.T) {
+	srv := startServer(t)
+	r := run(t, New(), account(srv, alice, false), alice.Password)
+	r.online(t)
+	deliver(t, srv, alice.Name, mailWithFiles("invoice-7@bank.example", []byte("the real invoice")))
+	trusted := r.message(t, "the trusted mail", func(m connectors.MessageReceived) bool { return m.Message.Sender == "bob@localhost" })
+	forged := strings.Replace(mailWithFiles("invoice-7@bank.example", []byte("pay to evil")), "From: Bob <bob@localhost>", "From: Mallory <mallory@evil.example>", 1)
+	deliver(t, srv, alice.Name, strings.Replace(forged, "Subject: figures", "Subject: figures, corrected", 1))
+	copyMsg := r.message(t, "the copy", func(m connectors.MessageReceived) bool { return m.Message.Sender == "mallory@evil.example" })
+	if copyMsg.Message.RemoteID == trusted.Message.RemoteID {
+		t.Fatalf("both mails have remote ID %q: the copy would merge into the trusted one", trusted.Message.RemoteID)
+	}
+	check := func(c *Connector) {
+		t.Helper()
+		files, err := fetchAll(t, c, trusted.Message.RemoteID)
+		if err != nil || len(files) != 2 || string(files[1].data) != "the real invoice" {
+			t.Fatalf("the trusted mail's files: %v, %+v", err, files)
+		}
+	}
+	check(r.c)
+	r.stop(t)
+	fresh := New()
+	again := run(t, fresh, account(srv, alice, false, "sync_depth", "0"), alice.Password)
+	again.online(t)
+	check(fresh)
 }
