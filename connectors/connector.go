@@ -434,6 +434,14 @@ type Unsubscriber interface {
 	Unsubscribe(ctx context.Context, handle string) (result string, err error)
 }
 
+// UnsubscribePlanner says, before anything is sent, what Unsubscribe
+// would do for a sender, naming where the request goes ("a one-click
+// request to list.acme.example", "a mail from you to unsub@acme.example"),
+// so the user confirms knowing it.
+type UnsubscribePlanner interface {
+	UnsubscribePlan(ctx context.Context, handle string) (string, error)
+}
+
 // Typer sends typing notifications.
 type Typer interface {
 	SetTyping(ctx context.Context, conv ConversationRef, active bool) error

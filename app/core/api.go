@@ -89,6 +89,9 @@ type API interface {
 	// Unsubscribe asks the network to stop a sender (e-mail one-click etc.)
 	// and records the result in the ledger.
 	Unsubscribe(ctx context.Context, account, handle, how string) (string, error)
+	// UnsubscribePlan says where Unsubscribe would send its request (the
+	// one-click host, the mail's recipient), for the confirmation.
+	UnsubscribePlan(ctx context.Context, account, handle string) (string, error)
 }
 
 // AccountSpec is what the user fills in to add or edit an account.

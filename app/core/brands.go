@@ -509,6 +509,29 @@ func (c *Core) PurgeBlocked(ctx context.Context, account string) (int, error) {
 	return n, nil
 }
 
+// UnsubscribePlan says where Unsubscribe would send the request, in the
+// connector's words ("a mail from you to unsub@acme.example"), for the
+// user to confirm; a network that cannot say gets a plain description.
+func (c *Core) UnsubscribePlan(ctx context.Context, account, handle string) (string, error) {
+	ar := c.running(account)
+	if ar == nil {
+		return "", fmt.Errorf("unsubscribe: account %q is not connected (start `switchboard run` or the app)", account)
+	}
+	conn, _ := ar.snapshot()
+	if _, ok := conn.(connectors.Unsubscriber); !ok {
+		return "", fmt.Errorf("unsubscribe: this network cannot unsubscribe; set consent to blocked instead")
+	}
+	p, ok := conn.(connectors.UnsubscribePlanner)
+	if !ok {
+		return "a request the way the sender offers it", nil
+	}
+	plan, err := p.UnsubscribePlan(ctx, handle)
+	if err != nil {
+		return "", fmt.Errorf("unsubscribe %s: %w", handle, err)
+	}
+	return plan, nil
+}
+
 // Unsubscribe asks the network to stop a sender (e-mail RFC 8058 one-click
 // or RFC 2369 mailto) and records the revocation with its outcome: the
 // brand's consent becomes none (a blocked brand stays blocked).
@@ -541,5 +564,25 @@ func (c *Core) Unsubscribe(ctx context.Context, account, handle, how string) (st
 	if err := c.pol.change(ctx, account, a.Network, handle, cur, next, how, "", result); err != nil {
 		return result, err
 	}
+	c.noteUnsubscribe(ctx, account, a.Network, handle, result)
 	return result, nil
+}
+
+// noteUnsubscribe shows the request in the sender's conversation: what
+// was sent on the user's behalf, and where, is never hidden from them.
+func (c *Core) noteUnsubscribe(ctx context.Context, account, network, handle, result string) {
+	now := c.now()
+	in := storage.MessageIn{
+		Account: account, Network: network, ConvID: handle,
+		RemoteID: fmt.Sprintf("unsubscribe:%s:%d", handle, now.UnixNano()),
+		Time:     now.UTC(), Direction: storage.Out, Notice: true, Seen: true,
+		Text: "Unsubscribe request sent on your behalf: " + result,
+	}
+	res, err := c.store.PutMessages(ctx, []storage.MessageIn{in})
+	if err != nil || len(res) != 1 {
+		c.log.Error("show the unsubscribe request", "account", account, "err", err)
+		return
+	}
+	m := storedMessage(in, res[0])
+	c.bus.publish([]Update{{Kind: UpdMessage, Account: account, ConvRow: res[0].ConvRow, Message: &m}})
 }

@@ -208,6 +208,12 @@ func dispatch(ctx context.Context, c *Core, method string, raw json.RawMessage) 
 			return nil, err
 		}
 		return c.Unsubscribe(ctx, p.Account, p.Handle, p.How)
+	case "UnsubscribePlan":
+		var p pUnsub
+		if err := dec(&p); err != nil {
+			return nil, err
+		}
+		return c.UnsubscribePlan(ctx, p.Account, p.Handle)
 	}
 	return nil, fmt.Errorf("unknown control method %q", method)
 }
@@ -389,6 +395,9 @@ func (cl *Client) PurgeBlocked(ctx context.Context, account string) (n int, err 
 }
 func (cl *Client) Unsubscribe(ctx context.Context, account, handle, how string) (res string, err error) {
 	return res, cl.call(ctx, "Unsubscribe", pUnsub{account, handle, how}, &res)
+}
+func (cl *Client) UnsubscribePlan(ctx context.Context, account, handle string) (res string, err error) {
+	return res, cl.call(ctx, "UnsubscribePlan", pUnsub{Account: account, Handle: handle}, &res)
 }
 
 // Export streams the running process's archive as JSONL into w.

@@ -117,6 +117,10 @@ func (f *fakeConn) Join(ctx context.Context, conv string) error {
 
 func (f *fakeConn) Leave(ctx context.Context, conv string) error { return nil }
 
+func (f *fakeConn) UnsubscribePlan(ctx context.Context, handle string) (string, error) {
+	return "a one-click request (HTTPS POST, no cookies) to unsub.shop.test", nil
+}
+
 func (f *fakeConn) Unsubscribe(ctx context.Context, handle string) (string, error) {
 	fakes.mu.Lock()
 	defer fakes.mu.Unlock()

@@ -81,6 +81,7 @@ type view struct {
 	switchDlg  *switcher
 	acceptDlg  *acceptForm
 	newMsgDlg  *newMessage // the last New message dialog opened
+	unsubMsg   string      // the last unsubscribe confirmation's text
 	// chooseSaveFile asks where to save a file named name and calls cb
 	// with the chosen path (not at all when the user cancels); tests
 	// replace Fyne's dialog with a folder of their own.

@@ -422,6 +422,9 @@ func TestRequestCanBeUnsubscribedAtTheSender(t *testing.T) {
 	test.Tap(rp.unsub)
 	var confirm *widget.Button
 	h.waitFor("the confirmation", func() bool { confirm = h.overlayButton("Unsubscribe"); return confirm != nil })
+	if !strings.Contains(h.v.unsubMsg, "to unsub.shop.test") {
+		t.Fatalf("the confirmation does not say where the request goes: %q", h.v.unsubMsg)
+	}
 	test.Tap(confirm)
 	h.waitFor("the network asked", func() bool {
 		fakes.mu.Lock()
@@ -433,6 +436,18 @@ func TestRequestCanBeUnsubscribedAtTheSender(t *testing.T) {
 	if err != nil || len(es) != 1 || es[0].Result != "HTTP 200" || es[0].How != "gui" || es[0].NewState != "none" {
 		t.Fatalf("ledger %+v, %v", es, err)
 	}
+	// What was sent on the user's behalf shows in the conversation.
+	h.waitFor("the request in the conversation", func() bool {
+		for _, f := range []storage.Filter{storage.FilterAll, storage.FilterRequests} {
+			convs, _ := h.core.Conversations(h.ctx, storage.ConvQuery{Filter: f})
+			for _, cv := range convs {
+				if cv.Title == "news@shop.test" && strings.Contains(cv.LastText, "Unsubscribe request sent on your behalf: HTTP 200") {
+					return true
+				}
+			}
+		}
+		return false
+	})
 	test.Tap(h.v.side.filters["brands"].row)
 	b := h.v.brands
 	h.waitFor("the newsletter listed", func() bool { return len(b.brands) == 1 })

@@ -91,8 +91,9 @@ func New() *Connector {
 }
 
 var (
-	_ connectors.Connector    = (*Connector)(nil)
-	_ connectors.Unsubscriber = (*Connector)(nil)
+	_ connectors.Connector          = (*Connector)(nil)
+	_ connectors.Unsubscriber       = (*Connector)(nil)
+	_ connectors.UnsubscribePlanner = (*Connector)(nil)
 )
 
 // Info describes the network and its account form.

@@ -33,75 +33,136 @@ import (
 // unsubscribe that Switchboard can use on its own.
 var ErrNoUnsubscribe = errors.New("no usable List-Unsubscribe method")
 
+// unsubPlan is what Unsubscribe will do for a sender, decided before
+// anything is sent.
+type unsubPlan struct {
+	sender   string
+	oneClick *url.URL // the signed one-click URL, or nil
+	mailto   *url.URL // the RFC 2369 mailto:, or nil
+	to       string   // mailto's address, once checked ("" if refused)
+	mailErr  error    // why the mailto: is not used
+	clickErr error    // why one-click is not used
+	webHost  string   // a web page offered without one-click
+}
+
 // Unsubscribe revokes a subscription at the sender: RFC 8058 one-click (an
 // HTTPS POST of "List-Unsubscribe=One-Click", no cookies, no credentials,
 // the system's trusted roots — never the account's ca_file) when the
 // newest mail from handle carries List-Unsubscribe-Post under a valid DKIM
 // signature of the sender's domain covering both List-Unsubscribe
-// headers, else the RFC 2369 mailto: address. The data comes from that newest mail, looked up over
-// IMAP (so it works for senders outside this Run's sync window), falling
-// back to what this Run has seen. The result is "HTTP <status>" or
-// "mail <Message-ID> sent".
+// headers, else the RFC 2369 mailto: address in the sender's own domain.
+// The data comes from that newest mail, looked up over IMAP (so it works
+// for senders outside this Run's sync window), falling back to what this
+// Run has seen. The result is "HTTP <status>" or "mail <Message-ID> to
+// <address> sent".
 func (c *Connector) Unsubscribe(ctx context.Context, handle string) (string, error) {
 	s := c.session()
 	if s == nil {
 		return "", connectors.ErrNotConnected
 	}
-	sender := strings.ToLower(strings.TrimSpace(handle))
-	if err := checkAddress(sender); err != nil {
-		return "", fmt.Errorf("email: unsubscribe: %w", err)
-	}
-	info, raw, err := c.findUnsubscribe(ctx, s, sender)
+	p, err := c.planUnsubscribe(ctx, s, handle)
 	if err != nil {
 		return "", err
 	}
-	httpsURL, mailto := parseListUnsubscribe(info.header)
-	oneClick := strings.Contains(strings.ToLower(info.post), "list-unsubscribe=one-click")
-	var clickErr error
-	if oneClick && httpsURL != nil {
-		check := dkimCheck{why: "the newsletter could not be read again from the server to check its signature"}
-		if raw != nil {
-			check = c.checkOneClickSignature(ctx, raw, sender)
-		}
-		if check.ok {
-			// The URL of the very header the signature covers: the mail
-			// has exactly one (checkOneClickSignature refuses more).
-			httpsURL, _ = parseListUnsubscribe(check.listUnsubscribe)
-		}
-		if !check.ok || httpsURL == nil {
-			// RFC 8058 §4: no one-click without the sender's signature on it.
-			oneClick = false
-			clickErr = fmt.Errorf("one-click unsubscribe not used: %s (RFC 8058 asks for one)", check.why)
-		}
-	}
-	if oneClick && httpsURL != nil {
-		result, err := c.oneClick(ctx, httpsURL)
-		if err == nil {
-			return result, nil
-		}
-		if mailto == nil {
+	clickErr := p.clickErr
+	if p.oneClick != nil {
+		result, err := c.oneClick(ctx, p.oneClick)
+		if err == nil || p.to == "" {
 			return result, err
 		}
 		clickErr = err // fall back to mail
 	}
-	if mailto != nil {
+	if p.to != "" {
 		if clickErr != nil {
 			// The reason names the sender's domains: not for the log.
 			c.log.Info("email: unsubscribing by mail, one-click not usable", "account", s.cfg.account)
 		}
-		result, err := c.mailtoUnsubscribe(ctx, s, sender, mailto)
+		result, err := c.mailtoUnsubscribe(ctx, s, p.sender, p.mailto)
 		if err != nil && clickErr != nil {
 			return "", fmt.Errorf("%w; then %w", clickErr, err)
 		}
 		return result, err
 	}
-	if httpsURL != nil && clickErr != nil {
-		return "", fmt.Errorf("email: unsubscribe %s: %w: %w; it offers no mailto: address (its web page is at %s)", sender, ErrNoUnsubscribe, clickErr, httpsURL.Host)
+	return "", p.noWay()
+}
+
+// UnsubscribePlan says where Unsubscribe would send its request, so the
+// user confirms knowing: the one-click host, else the mail's recipient.
+func (c *Connector) UnsubscribePlan(ctx context.Context, handle string) (string, error) {
+	s := c.session()
+	if s == nil {
+		return "", connectors.ErrNotConnected
 	}
+	p, err := c.planUnsubscribe(ctx, s, handle)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case p.oneClick != nil && p.to != "":
+		return fmt.Sprintf("a one-click request (HTTPS POST, no cookies) to %s; if that fails, a mail from you to %s", p.oneClick.Hostname(), p.to), nil
+	case p.oneClick != nil:
+		return fmt.Sprintf("a one-click request (HTTPS POST, no cookies) to %s", p.oneClick.Hostname()), nil
+	case p.to != "":
+		return fmt.Sprintf("a mail from you to %s", p.to), nil
+	}
+	return "", p.noWay()
+}
+
+// noWay is the error when the plan has no usable method.
+func (p unsubPlan) noWay() error {
+	switch {
+	case p.mailErr != nil && p.clickErr != nil:
+		return fmt.Errorf("email: unsubscribe %s: %w: %w; %w", p.sender, ErrNoUnsubscribe, p.clickErr, p.mailErr)
+	case p.mailErr != nil:
+		return fmt.Errorf("email: unsubscribe %s: %w: %w", p.sender, ErrNoUnsubscribe, p.mailErr)
+	case p.clickErr != nil:
+		return fmt.Errorf("email: unsubscribe %s: %w: %w; it offers no mailto: address (its web page is at %s)", p.sender, ErrNoUnsubscribe, p.clickErr, p.webHost)
+	case p.webHost != "":
+		return fmt.Errorf("email: unsubscribe %s: %w (it offers only a web page at %s, without one-click)", p.sender, ErrNoUnsubscribe, p.webHost)
+	}
+	return fmt.Errorf("email: unsubscribe %s: %w", p.sender, ErrNoUnsubscribe)
+}
+
+// planUnsubscribe reads the sender's newest List-Unsubscribe and decides:
+// one-click only under the sender's signature on the one header there is,
+// mailto: only to the sender's own domain.
+func (c *Connector) planUnsubscribe(ctx context.Context, s *session, handle string) (unsubPlan, error) {
+	p := unsubPlan{sender: strings.ToLower(strings.TrimSpace(handle))}
+	if err := checkAddress(p.sender); err != nil {
+		return p, fmt.Errorf("email: unsubscribe: %w", err)
+	}
+	info, raw, err := c.findUnsubscribe(ctx, s, p.sender)
+	if err != nil {
+		return p, err
+	}
+	httpsURL, mailto := parseListUnsubscribe(info.header)
 	if httpsURL != nil {
-		return "", fmt.Errorf("email: unsubscribe %s: %w (it offers only a web page at %s, without one-click)", sender, ErrNoUnsubscribe, httpsURL.Host)
+		p.webHost = httpsURL.Host
 	}
-	return "", fmt.Errorf("email: unsubscribe %s: %w", sender, ErrNoUnsubscribe)
+	if mailto != nil {
+		if to, _, _, err := unsubscribeMail(p.sender, mailto); err != nil {
+			p.mailErr = err
+		} else {
+			p.mailto, p.to = mailto, to
+		}
+	}
+	if httpsURL == nil || !strings.Contains(strings.ToLower(info.post), "list-unsubscribe=one-click") {
+		return p, nil
+	}
+	check := dkimCheck{why: "the newsletter could not be read again from the server to check its signature"}
+	if raw != nil {
+		check = c.checkOneClickSignature(ctx, raw, p.sender)
+	}
+	if check.ok {
+		// The URL of the very header the signature covers: the mail has
+		// exactly one (checkOneClickSignature refuses more).
+		p.oneClick, _ = parseListUnsubscribe(check.listUnsubscribe)
+	}
+	if p.oneClick == nil {
+		// RFC 8058 §4: no one-click without the sender's signature on it.
+		p.clickErr = fmt.Errorf("one-click unsubscribe not used: %s (RFC 8058 asks for one)", check.why)
+	}
+	return p, nil
 }
 
 var angleItem = regexp.MustCompile(`<([^<>]*)>`)
