@@ -119,6 +119,13 @@ func TestNewsletterIsBrandAndOneClickPostsOnce(t *testing.T) {
 		t.Fatalf("message headers = %+v", msgs)
 	}
 
+	plan, err := c.UnsubscribePlan(context.Background(), "news@acme.example")
+	if err != nil || plan != "a one-click request (HTTPS POST, no cookies) to 127.0.0.1; if that fails, a mail from you to unsub@acme.example" {
+		t.Fatalf("plan %q, %v", plan, err)
+	}
+	if n := len(ep.requests()); n != 0 {
+		t.Fatalf("planning sent %d requests", n)
+	}
 	result, err := c.Unsubscribe(context.Background(), "News@Acme.example")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +209,9 @@ func TestMailtoUnsubscribeSendsMail(t *testing.T) {
 	deliver(t, srv, alice.Name, newsletter("news-2@acme.example", "<mailto:unsub@lists.acme.example?subject=unsubscribe%20me&body=please%20stop>, <https://acme.example/page>", false))
 	r := run(t, New(), account(srv, alice, false), alice.Password)
 	r.online(t)
+	if plan, err := r.c.UnsubscribePlan(context.Background(), "news@acme.example"); err != nil || plan != "a mail from you to unsub@lists.acme.example" {
+		t.Fatalf("plan %q, %v", plan, err)
+	}
 	result, err := r.c.Unsubscribe(context.Background(), "news@acme.example")
 	if err != nil {
 		t.Fatal(err)
