@@ -192,6 +192,10 @@ type Contact struct {
 	Name     string
 	Kind     ContactKind
 	Evidence []string // why Kind was chosen: "irc: user mode +B (bot)", "email: List-Unsubscribe header"
+	// Was is the handle this contact had until now, when the network
+	// reports a rename (IRC NICK): the core carries a brand's status and
+	// consent over, so a new name is no way around the opt-in.
+	Was string
 }
 
 // ConnState is the connection state the user sees.

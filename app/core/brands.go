@@ -262,6 +262,11 @@ func (p *brandPolicy) consentChange(account, network, handle string, old, next p
 }
 
 func (p *brandPolicy) contactUpdated(ctx context.Context, e connectors.ContactUpdated) error {
+	if e.Contact.Was != "" && e.Contact.Was != e.Contact.Handle {
+		if err := p.renamed(ctx, e.Account, e.Contact.Was, e.Contact.Handle); err != nil {
+			return err
+		}
+	}
 	old, err := p.c.store.Contact(ctx, e.Account, e.Contact.Handle)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
@@ -275,6 +280,45 @@ func (p *brandPolicy) contactUpdated(ctx context.Context, e connectors.ContactUp
 		Account: e.Account, Handle: e.Contact.Handle, Name: firstNonEmpty(e.Contact.Name, old.Name),
 		Kind: kind, UserKind: old.UserKind, Evidence: ev, Updated: p.c.now(),
 	})
+}
+
+// renamed carries a brand's standing from its old handle to its new one
+// (an IRC nick change): its kind, the user's word and its consent, so a
+// brand cannot shed a block or a missing subscription by renaming. A
+// person's rename carries nothing: the new name is judged as it is.
+func (p *brandPolicy) renamed(ctx context.Context, account, was, now string) error {
+	old, err := p.c.store.Contact(ctx, account, was)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", was, err)
+	}
+	brand := old.UserKind == storage.ContactBrand || (old.UserKind == "" && (old.Kind == storage.ContactBrand || old.Kind == storage.ContactBot))
+	if !brand {
+		return nil
+	}
+	cur, err := p.c.store.Contact(ctx, account, now)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("look up %s: %w", now, err)
+	}
+	if cur.UserKind == storage.ContactPerson {
+		return nil // the user's word on the new name wins
+	}
+	ev := append(slices.Clone(old.Evidence), "renamed from "+was)
+	if err := p.c.store.PutContact(ctx, storage.Contact{Account: account, Handle: now, Name: firstNonEmpty(cur.Name, now),
+		Kind: old.Kind, UserKind: old.UserKind, Evidence: ev, Updated: p.c.now()}); err != nil {
+		return fmt.Errorf("carry %s over to %s: %w", was, now, err)
+	}
+	cons, err := p.c.store.Consent(ctx, account, was)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read consent of %s: %w", was, err)
+	}
+	cons.Handle, cons.Updated = now, p.c.now()
+	return p.c.store.PutConsent(ctx, cons)
 }
 
 func firstNonEmpty(s ...string) string {

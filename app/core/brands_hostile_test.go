@@ -161,3 +161,15 @@ func TestNoDeliveryReceiptToAHeldSender(t *testing.T) {
 		t.Fatalf("receipts sent for %q, want only bob's k2", acked)
 	}
 }
+
+// TestBrandRenamingItselfStaysABrand: an IRC nick change carries the
+// brand's kind and consent to the new nick: a blocked brand stays blocked.
+func TestBrandRenamingItselfStaysABrand(t *testing.T) {
+	e, n := brandEnv(t)
+	if err := e.core.SetConsent(bg, ConsentRequest{Account: "work", Handle: "AcmeDeals", State: "blocked", How: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	n.deliver(t, connectors.ContactUpdated{Account: "work", Contact: connectors.Contact{Handle: "Acme_Offers", Name: "Acme_Offers", Was: "AcmeDeals"}})
+	n.deliver(t, msg("work", "Acme_Offers", "Acme_Offers", "new name, same offers", "n1", e.clk.Now()))
+	e.waitText(storage.FilterBlocked, "new name, same offers")
+}

@@ -115,6 +115,8 @@ func (s *session) onNick(m Message) {
 	if s.isSelf(old) {
 		s.nick = nw
 		s.emit(connectors.ConnectionState{Account: s.cfg.Account, State: connectors.StateOnline, Self: nw})
+	} else {
+		s.emit(connectors.ContactUpdated{Account: s.cfg.Account, Contact: connectors.Contact{Handle: nw, Name: nw, Was: old}})
 	}
 	for _, ch := range s.sortedChannels() {
 		if _, ok := ch.members[s.fold(old)]; ok {

@@ -357,3 +357,14 @@ func TestSendWithoutEchoIsConfirmedByPongOrFailedByRefusal(t *testing.T) {
 		t.Fatalf("confirmations left pending: %d", len(s.confirms))
 	}
 }
+
+func TestNickChangeNamesTheOldNick(t *testing.T) {
+	s := registeredSession(t)
+	must(t, feed(t, s, ":AcmeDeals!a@h NICK Acme_Offers"))
+	for _, ev := range s.events {
+		if cu, ok := ev.(connectors.ContactUpdated); ok && cu.Contact.Handle == "Acme_Offers" && cu.Contact.Was == "AcmeDeals" {
+			return
+		}
+	}
+	t.Fatalf("events %+v: no rename of AcmeDeals to Acme_Offers", s.events)
+}
