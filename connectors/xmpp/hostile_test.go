@@ -66,3 +66,29 @@ func TestDelayFromTheSenderIsShownNotTrusted(t *testing.T) {
 		t.Fatalf("received %v: the sender's <delay> was trusted", m.Received)
 	}
 }
+
+// TestPrivateMessageThroughARoomComesFromTheOccupantsRealAddress: where
+// the room shows who an occupant is (to its owner here), a private
+// message through the room is from that address, so a known brand cannot
+// slip in under a room nick.
+func TestPrivateMessageThroughARoomComesFromTheOccupantsRealAddress(t *testing.T) {
+	srv := testServer(t, prosody.Config{})
+	room := "deals-room@" + prosody.MUC
+	_, alice := online(t, srv, "alice", keyJoin, room)
+	alice.Events.WaitFor(t, 0, "alice in the room", func(ev connectors.Event) bool {
+		cu, ok := ev.(connectors.ConversationUpdated)
+		return ok && cu.Conversation.ID == room && !cu.Left
+	})
+	bob := srv.Dial(t, "bob", "bobpass")
+	bob.Send(t, `<presence to='`+room+`/Deals'><x xmlns='http://jabber.org/protocol/muc'/></presence>`)
+	if _, err := bob.WaitFor(30*time.Second, "status code='110'"); err != nil {
+		if _, err := bob.WaitFor(time.Second, `status code="110"`); err != nil {
+			t.Fatalf("bob did not enter the room: %v", err)
+		}
+	}
+	bob.Send(t, `<message type='chat' to='`+room+`/alice' id='pm-1'><body>psst, a deal</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>`)
+	m := waitText(t, alice, "psst, a deal").Message
+	if m.Sender != "bob@localhost" || m.Conversation.ID != room+"/Deals" || m.Conversation.Kind != connectors.Direct {
+		t.Fatalf("got %+v; want a direct message from bob@localhost via %s/Deals", m, room)
+	}
+}
