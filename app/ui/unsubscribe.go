@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2/dialog"
 )
@@ -33,7 +34,7 @@ func (v *view) showUnsubscribeConfirm(account, handle, plan string, blocked bool
 	msg := fmt.Sprintf("Ask %s to stop writing to your %s account?\n\n"+
 		"Switchboard will send %s.\n\n"+
 		"The request is shown in the conversation and its answer kept in the\n"+
-		"consent history. %s", handle, account, plan, after)
+		"consent history. %s", handle, account, strings.ReplaceAll(plan, "; ", ";\n"), after)
 	v.unsubMsg = msg
 	d := dialog.NewConfirm("Unsubscribe from "+handle, msg, func(ok bool) {
 		if ok {

@@ -27,7 +27,7 @@ func startMail(dir string) (*dovecot.Server, error) {
 	// Dana and the newsletter's unsubscribe address have mailboxes too, so
 	// that a reply and an unsubscribe mail are delivered, not refused.
 	srv, err := dovecot.Start(dovecot.Options{Dir: dir, Users: []dovecot.User{{Name: mailUser, Password: mailPass},
-		{Name: "dana@northwind.test", Password: mailPass}, {Name: "unsubscribe@localhost", Password: mailPass}}})
+		{Name: "dana@northwind.test", Password: mailPass}, {Name: "unsubscribe@nimbus.test", Password: mailPass}}})
 	if err != nil {
 		return nil, fmt.Errorf("start Dovecot (Debian/Ubuntu: apt-get install dovecot-imapd dovecot-lmtpd): %w", err)
 	}
@@ -94,7 +94,7 @@ Subject: 3 months of Nimbus Pro for free
 Date: ` + at.Format(time.RFC1123Z) + `
 Message-ID: <weekly-48@nimbus.test>
 List-Id: Nimbus news <news.nimbus.test>
-List-Unsubscribe: <mailto:unsubscribe@localhost?subject=unsubscribe%20alex>
+List-Unsubscribe: <mailto:unsubscribe@nimbus.test?subject=unsubscribe%20alex>
 Precedence: bulk
 Content-Type: text/plain; charset=utf-8
 

@@ -190,6 +190,20 @@ func (s *Server) AddUser(u User) error {
 	return nil
 }
 
+// hasUser reports whether name has a mailbox here (for the SMTP bridge).
+func (s *Server) hasUser(name string) bool {
+	data, err := os.ReadFile(filepath.Join(s.Dir, "users"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f, _, ok := strings.Cut(line, ":"); ok && strings.EqualFold(f, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkPassword verifies a login against the users file (for the SMTP bridge).
 func (s *Server) checkPassword(name, pass string) bool {
 	data, err := os.ReadFile(filepath.Join(s.Dir, "users"))

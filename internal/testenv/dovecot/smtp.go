@@ -147,10 +147,11 @@ func (se *session) Data(r io.Reader) error {
 	se.sub.mu.Lock()
 	se.sub.subs = append(se.sub.subs, Submission{AuthUser: se.user, From: se.from, To: append([]string(nil), se.to...), Data: data})
 	se.sub.mu.Unlock()
-	// Mail for other domains is only recorded: there is nowhere to relay it.
+	// Mail for addresses without a mailbox here is only recorded: there is
+	// nowhere to relay it (and LMTP would refuse the whole mail).
 	var local []string
 	for _, to := range se.to {
-		if strings.HasSuffix(strings.ToLower(to), "@localhost") {
+		if se.sub.srv.hasUser(to) || strings.HasSuffix(strings.ToLower(to), "@localhost") {
 			local = append(local, to)
 		}
 	}
