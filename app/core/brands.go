@@ -310,15 +310,19 @@ func (p *brandPolicy) renamed(ctx context.Context, account, was, now string) err
 		Kind: old.Kind, UserKind: old.UserKind, Evidence: ev, Updated: p.c.now()}); err != nil {
 		return fmt.Errorf("carry %s over to %s: %w", was, now, err)
 	}
-	cons, err := p.c.store.Consent(ctx, account, was)
-	if errors.Is(err, storage.ErrNotFound) {
+	carried, err := p.consent(ctx, account, was)
+	if err != nil {
+		return err
+	}
+	cur2, err := p.consent(ctx, account, now)
+	if err != nil {
+		return err
+	}
+	if carried.State == cur2.State && carried.Until.Equal(cur2.Until) && carried.LastUserMsg.Equal(cur2.LastUserMsg) {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("read consent of %s: %w", was, err)
-	}
-	cons.Handle, cons.Updated = now, p.c.now()
-	return p.c.store.PutConsent(ctx, cons)
+	// A change of the new handle's consent, so it goes to the ledger too.
+	return p.change(ctx, account, p.c.networkOf(account), now, cur2, carried, "renamed from "+was, "", "")
 }
 
 func firstNonEmpty(s ...string) string {
