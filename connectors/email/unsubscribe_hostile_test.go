@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/connectors"
 	"switchboard/internal/testenv/dkimkeys"
@@ -170,4 +171,24 @@ func TestReusedMessageIDIsAnotherMessage(t *testing.T) {
 	again := run(t, fresh, account(srv, alice, false, "sync_depth", "0"), alice.Password)
 	again.online(t)
 	check(fresh)
+}
+
+// TestMailClaimingToBeFromTheUserIsInboundOutsideSent: anyone can write
+// the user's address into From; only the Sent folder holds the user's own
+// mail. The claim is shown as an inbound mail, dated by the server.
+func TestMailClaimingToBeFromTheUserIsInboundOutsideSent(t *testing.T) {
+	self := selfSet{"alice@localhost": true}
+	pm := &parsedMail{RemoteID: "forged-1@shop.example#000000000000", From: mailAddr{Addr: "alice@localhost"},
+		To: []mailAddr{{Addr: "promo@shop.example"}}, Date: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	got := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	m := toMessage(pm, self, false, got)
+	if m.Direction != connectors.Inbound || m.Sender != "alice@localhost" || m.Conversation.ID != "promo@shop.example" {
+		t.Fatalf("INBOX mail from the user's address: %+v; want inbound", m)
+	}
+	if !m.Received.Equal(got) || !m.Time.Equal(pm.Date) {
+		t.Fatalf("received %v time %v: want the INTERNALDATE as receive time, the Date for display", m.Received, m.Time)
+	}
+	if sent := toMessage(pm, self, true, got); sent.Direction != connectors.Outbound {
+		t.Fatalf("the same mail in Sent: %+v; want outbound", sent)
+	}
 }
