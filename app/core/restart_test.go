@@ -22,7 +22,12 @@ const restartWait = 60 * time.Second
 
 func restartCore(t *testing.T, backoffMin time.Duration) *Core {
 	t.Helper()
-	c, err := Open(context.Background(), Options{ProfileDir: t.TempDir(), Keyring: &storagetest.MemKeyring{},
+	return openCoreIn(t, t.TempDir(), &storagetest.MemKeyring{}, backoffMin)
+}
+
+func openCoreIn(t *testing.T, dir string, kr *storagetest.MemKeyring, backoffMin time.Duration) *Core {
+	t.Helper()
+	c, err := Open(context.Background(), Options{ProfileDir: dir, Keyring: kr,
 		NoControlSocket: true, BackoffMin: backoffMin, BackoffMax: 2 * backoffMin})
 	if err != nil {
 		t.Fatal(err)
@@ -278,5 +283,55 @@ func TestXMPPServerRestartUnderTheCoreLosesDoublesAndForgetsNothing(t *testing.T
 				}
 			}
 		}
+	}
+}
+
+// A nick blocked on IRC stays blocked after the app restarts: the new
+// connector value is handed the archive's blocks before it connects, and
+// re-applies SILENCE.
+func TestIRCBlockSurvivesAnAppRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := ircd.StartInspircd(t, ircd.Options{})
+	dir, kr := t.TempDir(), &storagetest.MemKeyring{}
+	c := openCoreIn(t, dir, kr, time.Second)
+	if err := c.AddAccount(ctx, AccountSpec{Name: "irc", Network: "irc", Settings: map[string]string{
+		"server": srv.Addr, "nick": "sbkeep", "tls": "false"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the account online", func() bool { return accountState(c, "irc") == "online" })
+	if err := c.SetConsent(ctx, ConsentRequest{Account: "irc", Handle: "pest", State: "blocked", How: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c = openCoreIn(t, dir, kr, time.Second)
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the account online after the app restart", func() bool { return accountState(c, "irc") == "online" })
+	pest := ircd.Connect(t, srv.Addr, "pest", ircd.ClientOptions{})
+	friend := ircd.Connect(t, srv.Addr, "friend", ircd.ClientOptions{})
+	if err := pest.Privmsg("sbkeep", "unwanted after the app restart"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pest.Send("PING :sync"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pest.WaitFor(restartWait, func(l ircd.Line) bool { return l.Command == "PONG" }); err != nil {
+		t.Fatal(err)
+	}
+	if err := friend.Privmsg("sbkeep", "hello after the app restart"); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the friend's message archived", func() bool {
+		return len(storedTexts(t, c, "irc")["hello after the app restart"]) == 1
+	})
+	if got := storedTexts(t, c, "irc")["unwanted after the app restart"]; len(got) != 0 {
+		t.Errorf("the nick blocked before the app restart reached the account (SILENCE not re-applied): %+v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/app/policy"
 	"switchboard/connectors"
 	"switchboard/storage"
 )
@@ -126,6 +127,7 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 		<-ctx.Done()
 		return
 	}
+	c.replayBlocks(ctx, ar)
 	attempt := 0
 	acct := connectors.Account{ID: a.Name, Network: a.Network, Settings: a.Settings}
 	for {
@@ -197,5 +199,30 @@ func (c *Core) emitEvent(ctx context.Context, ev connectors.ConnectionState) {
 	select {
 	case c.events <- ev:
 	case <-ctx.Done():
+	}
+}
+
+// replayBlocks hands the account's blocked contacts to its new connector
+// value before its first Run. A connector that keeps blocks itself and
+// applies them on connect (IRC's SILENCE) so keeps them across an app
+// restart too; one whose server keeps the list (XMPP's XEP-0191) answers
+// ErrNotConnected, which is fine.
+func (c *Core) replayBlocks(ctx context.Context, ar *accountRun) {
+	b, ok := ar.conn.(connectors.Blocker)
+	if !ok {
+		return
+	}
+	cons, err := c.store.Consents(ctx)
+	if err != nil {
+		c.log.Error("read blocked contacts", "account", ar.name, "err", err)
+		return
+	}
+	for _, cn := range cons {
+		if cn.Account != ar.name || cn.State != string(policy.StateBlocked) {
+			continue
+		}
+		if err := b.Block(ctx, cn.Handle, true); err != nil && !errors.Is(err, connectors.ErrNotConnected) {
+			c.log.Warn("block again on connect", "account", ar.name, "err", err)
+		}
 	}
 }
