@@ -233,7 +233,9 @@ func TestCLIEndToEndAgainstRealIRCServer(t *testing.T) {
 	if byTitle["#team"].LastText != "the quarterly invoice is ready" || byTitle["peer"].LastText != "hello from peer, are you there?" {
 		t.Fatalf("inbox = %+v", rows)
 	}
-	if aw := p.inbox("--filter", "awaiting"); len(aw) != 2 {
+	// Awaiting reply is what the user owes an answer to: the direct
+	// message, not a channel line that does not name the user.
+	if aw := p.inbox("--filter", "awaiting"); len(aw) != 1 || aw[0].Title != "peer" {
 		t.Fatalf("awaiting = %+v", aw)
 	}
 
