@@ -41,7 +41,7 @@ func TestChannelAndPrivateMessagesBothWays(t *testing.T) {
 
 	must(t, bob.Privmsg("#room", "hello channel"))
 	m := h.message("hello channel")
-	if m.Conversation != (connectors.ConversationRef{ID: "#room", Kind: connectors.Group}) || m.Sender != "bob" || m.Direction != connectors.Inbound || m.RemoteID == "" {
+	if m.Conversation != (connectors.ConversationRef{ID: "#room", Kind: connectors.Group, Joined: true}) || m.Sender != "bob" || m.Direction != connectors.Inbound || m.RemoteID == "" {
 		t.Fatalf("channel message %+v", m)
 	}
 	if m.Time.IsZero() || m.Time.Nanosecond() != 0 {
