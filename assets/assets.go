@@ -23,15 +23,18 @@ func AppIconPNG() fyne.Resource { return resIconPng }
 var icons = func() map[string]fyne.Resource {
 	m := map[string]fyne.Resource{}
 	for _, r := range []*fyne.StaticResource{resIrcSvg, resXmppSvg, resEmailSvg, resTelegramSvg,
-		resSlackSvg, resMatrixSvg, resDiscordSvg, resWhatsappSvg} {
+		resSlackSvg, resMatrixSvg, resDiscordSvg, resWhatsappSvg,
+		// Networks conversations may be bridged from (ConversationRef.Origin).
+		resMessengerSvg, resInstagramSvg, resSmsSvg, resLinkedinSvg, resSignalSvg} {
 		m[strings.TrimSuffix(r.StaticName, ".svg")] = r
 	}
 	return m
 }()
 
 // Icon returns the bundled icon a network names in its description
-// (connectors.NetworkInfo.Icon: "irc" for icons/irc.svg); "" or a name
-// with no icon gives the app icon.
+// (connectors.NetworkInfo.Icon: "irc" for icons/irc.svg), or the icon of
+// a bridged conversation's origin network ("whatsapp", "signal"…); "" or
+// a name with no icon gives the app icon.
 func Icon(name string) fyne.Resource {
 	if r, ok := icons[name]; ok {
 		return r

@@ -20,20 +20,45 @@ var resEmailSvg = &fyne.StaticResource{
 	StaticContent: []byte(
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#EA580C\"/>\n  <rect x=\"11\" y=\"15\" width=\"26\" height=\"19\" rx=\"3\" ry=\"3\" fill=\"none\" stroke=\"#FFFFFF\" stroke-width=\"3\"/>\n  <path d=\"M12.5 17 L24 26 L35.5 17\" stroke=\"#FFFFFF\" stroke-width=\"3\" stroke-linecap=\"round\" stroke-linejoin=\"round\" fill=\"none\"/>\n</svg>\n"),
 }
+var resInstagramSvg = &fyne.StaticResource{
+	StaticName: "instagram.svg",
+	StaticContent: []byte(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#D62976\"/>\n  <rect x=\"13\" y=\"13\" width=\"22\" height=\"22\" rx=\"6.5\" ry=\"6.5\" fill=\"none\" stroke=\"#FFFFFF\" stroke-width=\"2.8\"/>\n  <circle cx=\"24\" cy=\"24\" r=\"5.2\" fill=\"none\" stroke=\"#FFFFFF\" stroke-width=\"2.8\"/>\n  <circle cx=\"30.2\" cy=\"17.8\" r=\"1.6\" fill=\"#FFFFFF\"/>\n</svg>\n"),
+}
 var resIrcSvg = &fyne.StaticResource{
 	StaticName: "irc.svg",
 	StaticContent: []byte(
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#0EA5E9\"/>\n  <path d=\"M20 12 L16.5 36 M31.5 12 L28 36 M13 20 H36 M12 28 H35\" stroke=\"#FFFFFF\" stroke-width=\"3.6\" stroke-linecap=\"round\" fill=\"none\"/>\n</svg>\n"),
+}
+var resLinkedinSvg = &fyne.StaticResource{
+	StaticName: "linkedin.svg",
+	StaticContent: []byte(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#0A66C2\"/>\n  <circle cx=\"16.5\" cy=\"15.5\" r=\"2.8\" fill=\"#FFFFFF\"/>\n  <rect x=\"14\" y=\"20.5\" width=\"5\" height=\"14\" fill=\"#FFFFFF\"/>\n  <path d=\"M22.5 20.5 H27.3 V22.6 C28.2 21.2 29.8 20.2 31.8 20.2 C35 20.2 36.5 22.2 36.5 25.8 V34.5 H31.7 V26.7 C31.7 25 31 24.2 29.7 24.2 C28.2 24.2 27.3 25.2 27.3 27 V34.5 H22.5 Z\" fill=\"#FFFFFF\"/>\n</svg>\n"),
 }
 var resMatrixSvg = &fyne.StaticResource{
 	StaticName: "matrix.svg",
 	StaticContent: []byte(
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#111827\"/>\n  <path d=\"M14 11 H10 V37 H14 M34 11 H38 V37 H34\" stroke=\"#FFFFFF\" stroke-width=\"2.8\" stroke-linecap=\"round\" stroke-linejoin=\"round\" fill=\"none\"/>\n  <path d=\"M16 31 V19 M16 22 C16 18 23.5 18 23.5 22 V31 M23.5 22 C23.5 18 31 18 31 22 V31\" stroke=\"#FFFFFF\" stroke-width=\"2.8\" stroke-linecap=\"round\" stroke-linejoin=\"round\" fill=\"none\"/>\n</svg>\n"),
 }
+var resMessengerSvg = &fyne.StaticResource{
+	StaticName: "messenger.svg",
+	StaticContent: []byte(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#7B4DFF\"/>\n  <path d=\"M24 12 C17 12 12 17 12 23 C12 26.5 13.6 29.5 16.2 31.4 L16.2 36 L20.5 33.6 C21.6 33.9 22.8 34 24 34 C31 34 36 29 36 23 C36 17 31 12 24 12 Z\" fill=\"#FFFFFF\"/>\n  <path d=\"M16.5 26.5 L21.5 20.5 L25 23.5 L31.5 19.5 L26.5 25.5 L23 22.5 Z\" fill=\"#7B4DFF\"/>\n</svg>\n"),
+}
+var resSignalSvg = &fyne.StaticResource{
+	StaticName: "signal.svg",
+	StaticContent: []byte(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#3A76F0\"/>\n  <circle cx=\"24\" cy=\"24\" r=\"12.5\" fill=\"none\" stroke=\"#FFFFFF\" stroke-width=\"2\" stroke-dasharray=\"4.2 2.4\"/>\n  <path d=\"M24 15.5 C19 15.5 15.5 19.2 15.5 23.8 C15.5 25.6 16 27.2 17 28.6 L16 32.5 L20 31.4 C21.2 32 22.6 32.3 24 32.3 C29 32.3 32.5 28.6 32.5 23.9 C32.5 19.2 29 15.5 24 15.5 Z\" fill=\"#FFFFFF\"/>\n</svg>\n"),
+}
 var resSlackSvg = &fyne.StaticResource{
 	StaticName: "slack.svg",
 	StaticContent: []byte(
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#4A154B\"/>\n  <path d=\"M20 11 V24\" stroke=\"#36C5F0\" stroke-width=\"4.6\" stroke-linecap=\"round\"/>\n  <path d=\"M28 24 V37\" stroke=\"#ECB22E\" stroke-width=\"4.6\" stroke-linecap=\"round\"/>\n  <path d=\"M11 28 H24\" stroke=\"#E01E5A\" stroke-width=\"4.6\" stroke-linecap=\"round\"/>\n  <path d=\"M24 20 H37\" stroke=\"#2EB67D\" stroke-width=\"4.6\" stroke-linecap=\"round\"/>\n</svg>\n"),
+}
+var resSmsSvg = &fyne.StaticResource{
+	StaticName: "sms.svg",
+	StaticContent: []byte(
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 48 48\" width=\"48\" height=\"48\">\n  <rect x=\"2\" y=\"2\" width=\"44\" height=\"44\" rx=\"12\" ry=\"12\" fill=\"#16A34A\"/>\n  <path d=\"M15 14 H33 A4 4 0 0 1 37 18 V28 A4 4 0 0 1 33 32 H22 L16 37 V32 H15 A4 4 0 0 1 11 28 V18 A4 4 0 0 1 15 14 Z\" fill=\"#FFFFFF\"/>\n  <circle cx=\"18.5\" cy=\"23\" r=\"2\" fill=\"#16A34A\"/>\n  <circle cx=\"24\" cy=\"23\" r=\"2\" fill=\"#16A34A\"/>\n  <circle cx=\"29.5\" cy=\"23\" r=\"2\" fill=\"#16A34A\"/>\n</svg>\n"),
 }
 var resTelegramSvg = &fyne.StaticResource{
 	StaticName: "telegram.svg",

@@ -17,6 +17,7 @@ const (
 	CapSubject     Capability = "subject"     // Subjecter: messages carry a subject line
 	CapSendFiles   Capability = "send-files"  // FileSender
 	CapAttachments Capability = "attachments" // AttachmentFetcher: received files downloaded
+	CapSignIn      Capability = "sign-in"     // SignInner: signs in with steps beyond a password (code, QR, browser)
 )
 
 // CapabilitiesOf lists the capabilities a connector value implements, in
@@ -37,6 +38,7 @@ func CapabilitiesOf(c Connector) []Capability {
 		{CapSubject, is[Subjecter](c)},
 		{CapSendFiles, is[FileSender](c)},
 		{CapAttachments, is[AttachmentFetcher](c)},
+		{CapSignIn, is[SignInner](c)},
 	} {
 		if k.has {
 			out = append(out, k.cap)

@@ -70,6 +70,11 @@ type Account struct {
 	// SyncState is the last SyncState event's State the connector emitted
 	// for this account (kept sealed by the core across restarts), or "".
 	SyncState string
+	// State is the account's own sealed store for what it must keep beyond
+	// a password (a session, tokens, device keys). The core never passes
+	// nil; a connection test before the account is saved gets a store in
+	// memory that is dropped afterwards.
+	State State
 }
 
 // Setting returns a setting, or def when it is unset or empty.
@@ -87,6 +92,65 @@ var ErrNoSecret = errors.New("no secret stored")
 // token) without the connector knowing where they are kept.
 type Secrets interface {
 	Get(ctx context.Context, key string) (string, error)
+}
+
+// State is an account's writable sealed state: named values the connector
+// keeps across restarts (Matrix access token and device ID, a Telegram
+// session, Signal identity keys). The core keeps them sealed in the
+// archive (XChaCha20-Poly1305, like messages; the names as keyed hashes),
+// never in clear on disk, and deletes them with the account (also when
+// the account is removed without purging its messages).
+//
+// Limits: a name is 1 to MaxStateKey bytes; a value at most MaxStateValue
+// bytes. Larger is refused with an error wrapping ErrStateTooLarge and
+// nothing is written. A connector that needs more (a crypto store with
+// thousands of sessions) splits it into several names.
+//
+// Atomicity: each Put, Delete and Update is one archive transaction,
+// committed before it returns: after a crash either the whole call is
+// there or none of it (on a power cut the newest commits may be lost —
+// the archive runs SQLite's WAL with synchronous=NORMAL — never half of
+// one). Update writes several values at once (an access
+// token and its device ID must never be found apart). Calls from several
+// goroutines are safe; the last committed write wins.
+type State interface {
+	// Get returns the value under name, or an error wrapping ErrNoState.
+	Get(ctx context.Context, name string) ([]byte, error)
+	// Put stores value under name, replacing what was there.
+	Put(ctx context.Context, name string, value []byte) error
+	// Delete removes name; a name never stored is not an error.
+	Delete(ctx context.Context, name string) error
+	// Update applies several changes in one transaction: a nil value
+	// deletes its name.
+	Update(ctx context.Context, changes map[string][]byte) error
+}
+
+// Limits of State.
+const (
+	MaxStateKey   = 128     // bytes of a name
+	MaxStateValue = 4 << 20 // bytes of one value (4 MiB)
+)
+
+var (
+	// ErrNoState is wrapped by State.Get for a name never stored.
+	ErrNoState = errors.New("no state stored under this name")
+	// ErrStateTooLarge is wrapped by State writes over the limits.
+	ErrStateTooLarge = errors.New("state value or name too large")
+)
+
+// CheckState reports whether name and value are within State's limits,
+// with an error in plain words wrapping ErrStateTooLarge (or naming the
+// empty name).
+func CheckState(name string, value []byte) error {
+	switch {
+	case name == "":
+		return errors.New("state: a value needs a name")
+	case len(name) > MaxStateKey:
+		return fmt.Errorf("state: name %.20q… is %d bytes, over the limit of %d: %w", name, len(name), MaxStateKey, ErrStateTooLarge)
+	case len(value) > MaxStateValue:
+		return fmt.Errorf("state: %q is %d bytes, over the limit of %d (split it into several names): %w", name, len(value), MaxStateValue, ErrStateTooLarge)
+	}
+	return nil
 }
 
 // Direction of a message relative to the user.
@@ -124,6 +188,18 @@ type ConversationRef struct {
 	// group the sender made up (an e-mail with several recipients) is never
 	// Joined, so its messages are judged by their sender like any other.
 	Joined bool
+	// Origin names the network a conversation really belongs to when this
+	// network only carries it (a Matrix room bridged to WhatsApp:
+	// "whatsapp"); "" means this network itself. It is a lower-case name
+	// like a registry key ("whatsapp", "messenger", "instagram", "sms",
+	// "linkedin", "signal", "telegram", "discord", "slack", "matrix").
+	// Only the connector sets it, from what a sender cannot forge (the
+	// bridge's own state event, sent by the bridge bot named in it) —
+	// never from a message's text or a sender's claim. The core stores it
+	// with the conversation, from a message or a ConversationUpdated (a
+	// later non-empty value replaces it, "" keeps it), and ignores a value
+	// that is not such a name.
+	Origin string
 }
 
 // Message is one message as it crossed the network.
@@ -206,7 +282,7 @@ const (
 	StateConnecting
 	StateOnline
 	StateAuthFailed  // the server refused the credentials; Reason has its words
-	StateNeedsSignIn // the account must be signed in interactively (a code, a QR scan) before it can connect
+	StateNeedsSignIn // no valid session (never signed in, or revoked elsewhere): the user must sign in (SignInner)
 )
 
 func (s ConnState) String() string {

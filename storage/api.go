@@ -72,11 +72,15 @@ type Account struct {
 
 // MessageIn is a message to archive (from a connector, an import or the outbox).
 type MessageIn struct {
-	Account    string
-	Network    string
-	ConvID     string // remote conversation ID ("#go", "bob", "bob@example.org")
-	ConvGroup  bool   // group chat (channel, MUC) vs 1:1
-	ConvTitle  string // optional; "" keeps the stored title (or the ConvID)
+	Account   string
+	Network   string
+	ConvID    string // remote conversation ID ("#go", "bob", "bob@example.org")
+	ConvGroup bool   // group chat (channel, MUC) vs 1:1
+	ConvTitle string // optional; "" keeps the stored title (or the ConvID)
+	// ConvOrigin is the network a bridged conversation belongs to
+	// ("whatsapp" for a Matrix room bridged to WhatsApp); "" keeps the
+	// stored one. Set from the connector only, never from a sender.
+	ConvOrigin string
 	RemoteID   string // dedup key with Account; required
 	Sender     string
 	SenderName string
@@ -185,7 +189,11 @@ const (
 type ConvQuery struct {
 	Filter  Filter `json:"filter"`
 	Account string `json:"account,omitempty"` // "" = all accounts
-	Limit   int    `json:"limit,omitempty"`   // 0 = no limit
+	// Network keeps the conversations that belong to that network: those
+	// bridged from it (Origin) and its own accounts' unbridged ones.
+	// "" = every network.
+	Network string `json:"network,omitempty"`
+	Limit   int    `json:"limit,omitempty"` // 0 = no limit
 	Offset  int    `json:"offset,omitempty"`
 }
 
@@ -193,10 +201,13 @@ type ConvQuery struct {
 // FilterRequests/FilterBlocked the Last*/Unread fields describe the held
 // messages; otherwise the delivered ones.
 type Conversation struct {
-	Row           int64     `json:"id"`
-	Account       string    `json:"account"`
-	Network       string    `json:"network"`
-	RemoteID      string    `json:"conversation"` // ConvID on the network
+	Row      int64  `json:"id"`
+	Account  string `json:"account"`
+	Network  string `json:"network"`
+	RemoteID string `json:"conversation"` // ConvID on the network
+	// Origin is the network the conversation really belongs to when its
+	// account's network only carries it (a bridge); "" = Network itself.
+	Origin        string    `json:"origin,omitempty"`
 	Group         bool      `json:"group"`
 	Title         string    `json:"title"`
 	Unread        int       `json:"unread"`
@@ -225,6 +236,9 @@ type ConvCounts struct {
 	OldestWait time.Time `json:"oldest_wait,omitzero"` // when the longest-waiting one started waiting (zero if none)
 	Requests   int       `json:"requests"`             // conversations with messages held as requests
 	Blocked    int       `json:"blocked"`              // conversations with messages held from blocked brands
+	// Origins lists the networks conversations are bridged from
+	// (ConvQuery.Network groups by them), sorted.
+	Origins []string `json:"origins,omitempty"`
 }
 
 // SearchHit is one message found by Search, newest first.

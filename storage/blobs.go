@@ -130,13 +130,17 @@ func (s *Store) getKV(ctx context.Context, table, account, key string) ([]byte, 
 // DeleteAccount removes an account. Without purge its history stays in the
 // archive (re-adding an account of that name brings it back); with purge
 // its messages, conversations, contacts, consent states, outbox, blobs and
-// sealed secrets are deleted too. Consent ledger entries are kept: the
-// ledger is append-only.
+// sealed secrets are deleted too. Its connector state (sessions, tokens)
+// is deleted either way. Consent ledger entries are kept: the ledger is
+// append-only.
 func (s *Store) DeleteAccount(ctx context.Context, name string, purge bool) error {
 	err := s.write(ctx, func(t *wtx) error {
 		defer s.forgetAccounts(t)
 		acct, err := t.accountID(name, "", false)
 		if err != nil {
+			return err
+		}
+		if _, err := t.exec(sqlStateWipe, acct); err != nil {
 			return err
 		}
 		if !purge {

@@ -56,6 +56,7 @@ func TestNoPlaintextOnDiskOrInLogs(t *testing.T) {
 	must(s.PutBlob(ctx, c("AcctName"), c("BlobKey"), []byte(c("BlobData"))))
 	must(s.SetPref(ctx, c("PrefKey"), c("PrefValue")))
 	must(s.PutSecret(ctx, c("AcctName"), "password", c("Password")))
+	must(s.UpdateAccountState(ctx, c("AcctName"), map[string][]byte{c("StateName"): []byte(c("StateValue"))}))
 	// Reads and searches log nothing secret either.
 	if hits, err := s.Search(ctx, "KanarieText", 10, 0); err != nil || len(hits) != 1 {
 		t.Fatalf("search: %d %v", len(hits), err)
@@ -65,7 +66,7 @@ func TestNoPlaintextOnDiskOrInLogs(t *testing.T) {
 
 	canaries := []string{"AcctName", "Setting", "ConvID", "ConvTitle", "RemoteID", "Sender", "Text", "HoldReason",
 		"Handle", "ContactName", "Evidence", "OutConv", "OutText", "SendError", "Brand", "LedgerBrand", "LedgerMsg",
-		"BlobKey", "BlobData", "PrefKey", "PrefValue", "Password",
+		"BlobKey", "BlobData", "PrefKey", "PrefValue", "Password", "StateName", "StateValue",
 		"FileName", "FileType", "FileBytes", "FileError"}
 	check := func(when string) {
 		t.Helper()

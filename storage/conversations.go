@@ -11,7 +11,7 @@ import (
 )
 
 const sqlConvList = `SELECT id, account_id, remote_tag, is_group, muted, unread, last_msg, last_time, held, held_msg, held_time,
-	blocked, blocked_msg, blocked_time, await_msg, await_time, peer_blocked, body FROM conversations`
+	blocked, blocked_msg, blocked_time, await_msg, await_time, peer_blocked, origin, body FROM conversations`
 
 // inInbox is the condition for Unread and Awaiting: a delivered message,
 // and not a conversation with a blocked contact. All also lists the
@@ -29,13 +29,14 @@ type rawConv struct {
 	blocked, blockedMsg, blockedTime int64
 	awaitMsg, awaitTime              int64
 	peerBlocked                      bool
+	origin                           string
 	body                             []byte
 }
 
 func scanRawConv(sc interface{ Scan(...any) error }) (rawConv, error) {
 	var c rawConv
 	err := sc.Scan(&c.id, &c.acct, &c.tag, &c.group, &c.muted, &c.unread, &c.lastMsg, &c.lastTime, &c.held, &c.heldMsg,
-		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.awaitMsg, &c.awaitTime, &c.peerBlocked, &c.body)
+		&c.heldTime, &c.blocked, &c.blockedMsg, &c.blockedTime, &c.awaitMsg, &c.awaitTime, &c.peerBlocked, &c.origin, &c.body)
 	return c, err
 }
 
@@ -68,6 +69,10 @@ func (s *Store) ListConversations(ctx context.Context, q ConvQuery) ([]Conversat
 		}
 		where = append(where, "account_id = ?")
 		args = append(args, acct)
+	}
+	if q.Network != "" {
+		where = append(where, "(origin = ? OR (origin = '' AND account_id IN (SELECT id FROM accounts WHERE network = ?)))")
+		args = append(args, q.Network, q.Network)
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -133,7 +138,7 @@ func (s *Store) decodeConvs(ctx context.Context, raws []rawConv, f Filter) ([]Co
 		if err != nil {
 			return nil, err
 		}
-		conv := Conversation{Row: c.id, Account: ai.name, Network: ai.network, RemoteID: rid, Group: c.group,
+		conv := Conversation{Row: c.id, Account: ai.name, Network: ai.network, RemoteID: rid, Origin: c.origin, Group: c.group,
 			Title: title, Unread: int(c.unread), Held: int(c.held), Blocked: int(c.blocked), Muted: c.muted,
 			PeerBlocked: c.peerBlocked}
 		if c.awaitMsg != 0 {
@@ -315,7 +320,26 @@ func (s *Store) ConversationCounts(ctx context.Context) (ConvCounts, error) {
 	if oldest.Valid {
 		c.OldestWait = fromNano(oldest.Int64)
 	}
-	return c, nil
+	c.Origins, err = s.origins(ctx)
+	return c, err
+}
+
+// origins lists the distinct origin networks of listed conversations.
+func (s *Store) origins(ctx context.Context) ([]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT DISTINCT origin FROM conversations WHERE origin != '' AND last_msg != 0 ORDER BY origin`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: conversation origins: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("storage: conversation origins: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 // SetHold moves every message of sender on account from hold state from
@@ -540,7 +564,7 @@ func (s *Store) OpenConversation(ctx context.Context, account, convID string, gr
 		if err != nil {
 			return fmt.Errorf("storage: open conversation: %w", err)
 		}
-		c, err := t.convFor(map[convKey]*convState{}, acct, convID, group, "")
+		c, err := t.convFor(map[convKey]*convState{}, acct, convID, group, "", "")
 		if err != nil {
 			return err
 		}
@@ -556,4 +580,32 @@ func (s *Store) OpenConversation(ctx context.Context, account, convID string, gr
 		return nil
 	})
 	return row, err
+}
+
+// SetConversationOrigin records the network a stored conversation really
+// belongs to (a bridge's origin); "" clears it. ErrNotFound when the
+// conversation is not stored.
+func (s *Store) SetConversationOrigin(ctx context.Context, account, convID, origin string) error {
+	err := s.write(ctx, func(t *wtx) error {
+		acct, err := t.accountID(account, "", false)
+		if err != nil {
+			return err
+		}
+		k := convKey{acct, s.tags.conv.tagID(acct, convID)}
+		res, err := t.exec(`UPDATE conversations SET origin = ? WHERE account_id = ? AND remote_tag = ?`, origin, acct, k.tag)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("conversation %q: %w", convID, ErrNotFound)
+		}
+		if c := t.w.convs[k]; c != nil {
+			c.origin = origin
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: set conversation origin: %w", err)
+	}
+	return nil
 }

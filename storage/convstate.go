@@ -21,6 +21,7 @@ type convState struct {
 	// the user's last message (outTime) and than "done" (doneTime).
 	awaitMsg, awaitTime, outTime, doneTime int64
 	remoteID, title                        string
+	origin                                 string // as last written here; "" = not known to this cache
 	titleKnown, bodyDirty, dirty           bool
 	body                                   []byte
 }
@@ -30,7 +31,8 @@ type convKey struct{ acct, tag int64 }
 const (
 	sqlConvState = `SELECT id, account_id, remote_tag, is_group, read_mark, unread, last_msg, last_time, last_in, held, held_msg, held_time,
 		blocked, blocked_msg, blocked_time, await_msg, await_time, out_time, done_time, body FROM conversations`
-	sqlConvInsert = `INSERT INTO conversations(id, account_id, remote_tag, is_group, body) VALUES (?, ?, ?, ?, ?)`
+	sqlConvInsert = `INSERT INTO conversations(id, account_id, remote_tag, is_group, origin, body) VALUES (?, ?, ?, ?, ?, ?)`
+	sqlConvOrigin = `UPDATE conversations SET origin = ? WHERE id = ? AND origin != ?`
 	sqlConvSave   = `UPDATE conversations SET is_group = ?, read_mark = ?, unread = ?, last_msg = ?, last_time = ?,
 		last_in = ?, held = ?, held_msg = ?, held_time = ?, blocked = ?, blocked_msg = ?, blocked_time = ?,
 		await_msg = ?, await_time = ?, out_time = ?, body = ? WHERE id = ?`
@@ -65,7 +67,7 @@ func scanConvState(sc interface{ Scan(...any) error }, c *convState) error {
 
 // convFor loads or creates the conversation of a message within a write
 // transaction; convs caches the transaction's conversations.
-func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, group bool, title string) (*convState, error) {
+func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, group bool, title, origin string) (*convState, error) {
 	s := t.w.s
 	k := convKey{acct, s.tags.conv.tagID(acct, convID)}
 	c := convs[k]
@@ -73,7 +75,7 @@ func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, g
 		c = &convState{}
 		err := scanConvState(t.queryRow(sqlConvState+" WHERE account_id = ? AND remote_tag = ?", acct, k.tag), c)
 		if errors.Is(err, sql.ErrNoRows) {
-			if c, err = t.createConv(k, convID, group, title); err != nil {
+			if c, err = t.createConv(k, convID, group, title, origin); err != nil {
 				return nil, err
 			}
 		} else if err != nil {
@@ -83,6 +85,12 @@ func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, g
 	}
 	if group && !c.group {
 		c.group, c.dirty = true, true
+	}
+	if origin != "" && origin != c.origin {
+		if _, err := t.exec(sqlConvOrigin, origin, c.id, origin); err != nil {
+			return nil, fmt.Errorf("storage: save conversation origin: %w", err)
+		}
+		c.origin = origin
 	}
 	if title != "" {
 		if !c.titleKnown {
@@ -99,7 +107,7 @@ func (t *wtx) convFor(convs map[convKey]*convState, acct int64, convID string, g
 	return c, nil
 }
 
-func (t *wtx) createConv(k convKey, convID string, group bool, title string) (*convState, error) {
+func (t *wtx) createConv(k convKey, convID string, group bool, title, origin string) (*convState, error) {
 	id, err := t.newID("conversations")
 	if err != nil {
 		return nil, err
@@ -107,9 +115,9 @@ func (t *wtx) createConv(k convKey, convID string, group bool, title string) (*c
 	if title == "" {
 		title = convID
 	}
-	c := &convState{id: id, acct: k.acct, tag: k.tag, group: group, remoteID: convID, title: title, titleKnown: true}
+	c := &convState{id: id, acct: k.acct, tag: k.tag, group: group, remoteID: convID, title: title, titleKnown: true, origin: origin}
 	c.body = t.w.s.sealConv(id, k.acct, k.tag, convID, title)
-	if _, err := t.exec(sqlConvInsert, id, k.acct, k.tag, group, c.body); err != nil {
+	if _, err := t.exec(sqlConvInsert, id, k.acct, k.tag, group, origin, c.body); err != nil {
 		return nil, fmt.Errorf("storage: create conversation: %w", err)
 	}
 	return c, nil

@@ -159,7 +159,7 @@ func (t *wtx) putMessages(msgs []MessageIn) ([]PutResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := t.convFor(convs, acct, m.ConvID, m.ConvGroup, m.ConvTitle)
+		c, err := t.convFor(convs, acct, m.ConvID, m.ConvGroup, m.ConvTitle, m.ConvOrigin)
 		if err != nil {
 			return nil, err
 		}

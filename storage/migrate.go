@@ -212,6 +212,15 @@ ALTER TABLE conversations ADD COLUMN opened INTEGER NOT NULL DEFAULT 0;
 UPDATE conversations SET await_msg = last_msg, await_time = last_time WHERE last_in = 1 AND is_group = 0 AND last_msg != 0;
 CREATE INDEX conv_await ON conversations(await_time) WHERE await_msg != 0;
 `,
+	// 8: account state a connector keeps (sessions, tokens, device keys),
+	// sealed, removed with the account; and the network a bridged
+	// conversation really belongs to ("" = its account's own network),
+	// clear like the account's network name.
+	`
+CREATE TABLE account_state(account_id INTEGER NOT NULL, key_tag INTEGER NOT NULL, body BLOB NOT NULL,
+	PRIMARY KEY(account_id, key_tag));
+ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the schema to the newest version, one transaction per step.

@@ -22,8 +22,10 @@ func (a *app) account(ctx context.Context, args []string) error {
 		return a.accountList(ctx, args[1:])
 	case "remove", "rm":
 		return a.accountRemove(ctx, args[1:])
+	case "signin", "sign-in":
+		return a.accountSignIn(ctx, args[1:])
 	}
-	return usagef("account: unknown sub-command %q (add, list, remove)", args[0])
+	return usagef("account: unknown sub-command %q (add, list, remove, signin)", args[0])
 }
 
 func networkInfo(ctx context.Context, api core.API, name string) (connectors.NetworkInfo, error) {

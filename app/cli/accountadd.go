@@ -52,7 +52,7 @@ func (a *app) accountAdd(ctx context.Context, args []string) error {
 	}
 	var sets multiFlag
 	fs.Var(&sets, "set", "KEY=VALUE for any setting the network declares")
-	secretStdin := fs.Bool("secret-stdin", false, "read the passwords and tokens from stdin, one line each, in the form's order")
+	secretStdin := fs.Bool("secret-stdin", false, "read the passwords and tokens from stdin, one line each, in the form's order, then the sign-in answers")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -85,14 +85,32 @@ func (a *app) accountAdd(ctx context.Context, args []string) error {
 	if err := formSettings(info, spec.Settings); err != nil {
 		return err
 	}
-	if spec.Secrets, err = a.secrets(info, *secretStdin); err != nil {
+	signIn := signsIn(spec.Network)
+	if spec.Secrets, err = a.secrets(info, *secretStdin, signIn); err != nil {
 		return err
 	}
 	if err := api.AddAccount(ctx, spec); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.env.Stdout, "Added %s account %q.\n", info.DisplayName, spec.Name)
-	return nil
+	if !signIn {
+		return nil
+	}
+	if !*secretStdin && !a.env.Interactive {
+		return fmt.Errorf("%s accounts sign in with questions: run this on a terminal, give the answers on stdin with --secret-stdin, or later: switchboard account signin %s", info.DisplayName, spec.Name)
+	}
+	return a.signIn(ctx, api, spec.Name, *secretStdin)
+}
+
+// signsIn says whether a network of this build has a sign-in step (the
+// capability is a property of the connector's type).
+func signsIn(network string) bool {
+	c, err := connectors.New(network)
+	if err != nil {
+		return false
+	}
+	_, ok := c.(connectors.SignInner)
+	return ok
 }
 
 // formSettings checks the given settings against the network's form (a
@@ -137,15 +155,19 @@ func secretFields(info connectors.NetworkInfo) []connectors.Field {
 // secrets gathers the network's passwords and tokens: with --secret-stdin
 // one line per secret field, in the form's order; otherwise asked on the
 // terminal, one prompt each. Without a terminal a required one missing is
-// an error that says how to give it.
-func (a *app) secrets(info connectors.NetworkInfo, fromStdin bool) (map[string]string, error) {
+// an error that says how to give it. For a network with a sign-in step,
+// stdin's further lines are its answers (read later, from the same reader).
+func (a *app) secrets(info connectors.NetworkInfo, fromStdin, signIn bool) (map[string]string, error) {
 	fields := secretFields(info)
 	out := map[string]string{}
 	if fromStdin {
 		if len(fields) == 0 {
+			if signIn {
+				return out, nil
+			}
 			return nil, fmt.Errorf("%s accounts take no password or token", info.DisplayName)
 		}
-		lines, err := readSecretLines(a.env.Stdin, len(fields))
+		lines, err := readSecretLines(a.stdinLines(), len(fields))
 		if err != nil {
 			return nil, err
 		}
@@ -198,11 +220,7 @@ func labels(fields []connectors.Field) string {
 }
 
 // readSecretLines reads up to n lines of stdin (without their line ends).
-func readSecretLines(r io.Reader, n int) ([]string, error) {
-	if r == nil {
-		return nil, errors.New("--secret-stdin: nothing on stdin")
-	}
-	br := bufio.NewReader(r)
+func readSecretLines(br *bufio.Reader, n int) ([]string, error) {
 	var lines []string
 	for len(lines) < n {
 		line, err := br.ReadString('\n')

@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -40,6 +41,7 @@ type app struct {
 	profile        string
 	passphraseFile string
 	verbose        bool
+	stdin          *bufio.Reader // see stdinLines
 }
 
 const usage = `Switchboard: all your chat accounts in one place.
@@ -56,11 +58,14 @@ Accounts:
                            on the terminal, never on the command line
   account list [--json]
   account remove NAME [--purge]
+  account signin NAME [--secret-stdin]
+                                     sign in again (a code, a two-step password, a QR code) where
+                                     the network asks for more than a password
   networks [--json]                  the networks this build speaks, and their settings
 
 Messages:
   run [--for DURATION]               connect every account and archive everything
-  inbox [--json] [--filter all|unread|awaiting|requests|blocked] [--account NAME] [--limit N]
+  inbox [--json] [--filter all|unread|awaiting|requests|blocked] [--account NAME] [--network NAME] [--limit N]
   read CONVERSATION_ID [--json] [--limit N] [--before MESSAGE_ID] [--keep-unread]
   send ACCOUNT TARGET TEXT           TEXT '-' reads the message from stdin; --subject S, --file PATH (e-mail)
   original MESSAGE_ID                the whole original (an e-mail with quotes and signature)

@@ -40,6 +40,7 @@ type inboxRow struct {
 	ID         int64     `json:"id"`
 	Account    string    `json:"account"`
 	Network    string    `json:"network"`
+	Origin     string    `json:"origin,omitempty"` // the network a bridged conversation belongs to
 	Conv       string    `json:"conversation"`
 	Title      string    `json:"title"`
 	Group      bool      `json:"group"`
@@ -60,6 +61,7 @@ func (a *app) inbox(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "JSON output")
 	filter := fs.String("filter", "all", "all, unread, awaiting, requests or blocked")
 	account := fs.String("account", "", "only this account")
+	network := fs.String("network", "", "only conversations of this network, bridged ones included (whatsapp, irc…)")
 	limit := fs.Int("limit", 0, "at most N conversations")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -69,14 +71,14 @@ func (a *app) inbox(ctx context.Context, args []string) error {
 		return err
 	}
 	defer done()
-	convs, err := api.Conversations(ctx, storage.ConvQuery{Filter: storage.Filter(*filter), Account: *account, Limit: *limit})
+	convs, err := api.Conversations(ctx, storage.ConvQuery{Filter: storage.Filter(*filter), Account: *account, Network: *network, Limit: *limit})
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	rows := make([]inboxRow, 0, len(convs))
 	for _, c := range convs {
-		r := inboxRow{ID: c.Row, Account: c.Account, Network: c.Network, Conv: c.RemoteID, Title: c.Title, Group: c.Group,
+		r := inboxRow{ID: c.Row, Account: c.Account, Network: c.Network, Origin: c.Origin, Conv: c.RemoteID, Title: c.Title, Group: c.Group,
 			Unread: c.Unread, LastTime: c.LastTime, LastText: c.LastText, LastSender: c.LastSender,
 			Direction: string(c.LastDirection), Held: c.Held, Blocked: c.Blocked, Reason: c.HoldReason, Muted: c.Muted}
 		if *filter == string(storage.FilterAwaiting) {

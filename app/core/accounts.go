@@ -223,7 +223,8 @@ func (c *Core) TestAccount(ctx context.Context, spec AccountSpec, timeout time.D
 	sink := make(chan connectors.Event, 64)
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- conn.Run(ctx, connectors.Account{ID: spec.Name, Network: spec.Network, Settings: withDefaults(info, spec.Settings)}, sec, sink)
+		acct := connectors.Account{ID: spec.Name, Network: spec.Network, Settings: withDefaults(info, spec.Settings), State: &connectors.MemoryState{}}
+		runErr <- conn.Run(ctx, acct, sec, sink)
 	}()
 	for {
 		select {

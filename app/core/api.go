@@ -33,6 +33,10 @@ type API interface {
 	// TestAccount connects with spec until online or failure (or timeout) and
 	// disconnects; nil means the account works.
 	TestAccount(ctx context.Context, spec AccountSpec, timeout time.Duration) error
+	// SignIn runs the interactive sign-in of an account whose network has
+	// one (capability "sign-in"), asking the user through p, and then
+	// reconnects the account.
+	SignIn(ctx context.Context, account string, p connectors.Prompter) error
 
 	// Conversations lists the unified conversation list.
 	Conversations(ctx context.Context, q storage.ConvQuery) ([]storage.Conversation, error)

@@ -223,6 +223,9 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 			}
 		}
 		return
+	case "SignIn":
+		s.api.serveSignIn(ctx, conn, br, req.Params)
+		return
 	case "Import":
 		st, err := s.api.Import(ctx, br)
 		writeResponse(conn, st, err)

@@ -90,6 +90,13 @@ func (c *Core) apply(ctx context.Context, batch []connectors.Event, stopping <-c
 				updates = append(updates, Update{Kind: UpdTyping, Account: e.Account, ConvRow: conv.Row, Typing: &t})
 			}
 		case connectors.ConversationUpdated:
+			if o := originName(e.Conversation.Origin); o != "" {
+				// A bridge made itself known (its state event): the stored
+				// conversation takes the origin at once.
+				if err := c.store.SetConversationOrigin(ctx, e.Account, e.Conversation.ID, o); err != nil && !errors.Is(err, storage.ErrNotFound) {
+					c.log.Warn("store conversation origin", "account", e.Account, "err", err)
+				}
+			}
 			if conv, err := c.store.FindConversation(ctx, e.Account, e.Conversation.ID); err == nil {
 				updates = append(updates, Update{Kind: UpdConversation, Account: e.Account, ConvRow: conv.Row})
 			}
@@ -302,7 +309,7 @@ func (c *Core) toStored(ctx context.Context, e connectors.MessageReceived) (stor
 	in := storage.MessageIn{
 		Account: e.Account, Network: c.networkOf(e.Account),
 		ConvID: m.Conversation.ID, ConvGroup: m.Conversation.Kind == connectors.Group, ConvTitle: m.Conversation.Title,
-		RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
+		ConvOrigin: originName(m.Conversation.Origin), RemoteID: m.RemoteID, Sender: m.Sender, SenderName: m.SenderName, Time: t.UTC(),
 		Direction: dir, Text: m.Text, Action: m.Action, Notice: m.Notice, Seen: m.Seen,
 	}
 	if in.ConvGroup && dir == storage.In {

@@ -33,6 +33,10 @@ type accountRun struct {
 
 	mu     sync.Mutex
 	status AccountStatus
+	// awaitingSignIn is set while Run is not running because the account
+	// needs sign-in; signedIn (cap 1) then wakes the supervisor.
+	awaitingSignIn bool
+	signedIn       chan struct{}
 }
 
 // snapshot returns the account's connector (the same value whether it is
@@ -73,7 +77,8 @@ func (c *Core) startAccount(a storage.Account) {
 	ar := &accountRun{
 		name: a.Name, network: a.Network, conn: conn, cancel: cancel,
 		done: make(chan struct{}), kick: make(chan struct{}, 1), files: make(chan struct{}, 1),
-		status: AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting, Since: c.now()},
+		signedIn: make(chan struct{}, 1),
+		status:   AccountStatus{Name: a.Name, Network: a.Network, State: connectors.StateConnecting, Since: c.now()},
 	}
 	c.accounts[a.Name] = ar
 	c.accWG.Add(1)
@@ -129,7 +134,7 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 	}
 	c.replayBlocks(ctx, ar)
 	attempt := 0
-	acct := connectors.Account{ID: a.Name, Network: a.Network, Settings: a.Settings}
+	acct := connectors.Account{ID: a.Name, Network: a.Network, Settings: a.Settings, State: c.stateFor(a.Name)}
 	for {
 		c.emitState(ctx, ar.name, connectors.StateConnecting, "")
 		acct.SyncState = ""
@@ -148,6 +153,15 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 			c.log.Warn("account authentication failed", "account", ar.name)
 			<-ctx.Done()
 			return
+		}
+		var signIn *connectors.SignInError
+		if errors.As(err, &signIn) {
+			// Only the user can make a session: no retry loop.
+			if !c.awaitSignIn(ctx, ar, signIn.Reason) {
+				return
+			}
+			attempt = 0
+			continue
 		}
 		if errors.Is(err, connectors.ErrNoSecret) {
 			c.emitState(ctx, ar.name, connectors.StateAuthFailed, err.Error())
@@ -172,6 +186,23 @@ func (c *Core) supervise(ctx context.Context, ar *accountRun, a storage.Account,
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// awaitSignIn shows the account as needing sign-in and waits until
+// SignIn succeeds (true) or ctx ends (false). Run is not running
+// meanwhile, so SignIn may use the account's connector value.
+func (c *Core) awaitSignIn(ctx context.Context, ar *accountRun, reason string) bool {
+	ar.mu.Lock()
+	ar.awaitingSignIn = true
+	ar.mu.Unlock()
+	c.emitState(ctx, ar.name, connectors.StateNeedsSignIn, reason)
+	c.log.Info("account needs sign-in", "account", ar.name)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ar.signedIn:
+		return true
 	}
 }
 

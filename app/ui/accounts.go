@@ -271,8 +271,37 @@ func (d *accountDialog) save() {
 			}
 			d.dlg.Hide()
 			d.v.reloadAccounts()
+			if !edit {
+				d.v.signInIfNeeded(spec.Name)
+			}
 		}
 	})
+}
+
+// signInIfNeeded opens the sign-in dialog for a new account whose
+// network signs in interactively, unless it is already online.
+func (v *view) signInIfNeeded(name string) {
+	v.async(func(ctx context.Context) func() {
+		accts, err := v.be.Accounts(ctx)
+		if err != nil {
+			return nil
+		}
+		for _, a := range accts {
+			if a.Name == name && hasCapability(a, connectors.CapSignIn) && a.State != connectors.StateOnline {
+				return func() { v.startSignIn(name) }
+			}
+		}
+		return nil
+	})
+}
+
+func hasCapability(st core.AccountStatus, c connectors.Capability) bool {
+	for _, x := range st.Capabilities {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *accountDialog) remove() {

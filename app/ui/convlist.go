@@ -83,6 +83,9 @@ func (l *convList) heading() string {
 	if v.account != "" {
 		return v.account
 	}
+	if v.network != "" {
+		return networkLabel(v, v.network)
+	}
 	switch v.filter {
 	case storage.FilterUnread:
 		return "Unread"
@@ -180,9 +183,19 @@ func newConvItem(l *convList) *convItem {
 
 func (it *convItem) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(it.tap) }
 
+// convIcon is the icon of the network a conversation belongs to: its
+// origin's when its account's network only carries it (a bridge), else
+// that network's.
+func convIcon(v *view, c storage.Conversation) fyne.Resource {
+	if c.Origin != "" {
+		return assets.Icon(c.Origin)
+	}
+	return v.networkIcon(c.Network)
+}
+
 func (it *convItem) set(c storage.Conversation, v *view) {
 	it.row, it.conv = c.Row, c
-	it.icon.Resource = v.networkIcon(c.Network)
+	it.icon.Resource = convIcon(v, c)
 	it.icon.Refresh()
 	it.title.SetText(convTitle(c))
 	it.title.TextStyle.Bold = c.Unread > 0

@@ -230,6 +230,46 @@ func isURLEnd(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '<' || b == '>' || b == '"'
 }
 
+// originName is the display name of a network conversations may be
+// bridged from, when this build has no connector of that name.
+func originName(n string) (string, bool) {
+	switch n {
+	case "whatsapp":
+		return "WhatsApp", true
+	case "messenger":
+		return "Messenger", true
+	case "instagram":
+		return "Instagram", true
+	case "sms":
+		return "SMS", true
+	case "linkedin":
+		return "LinkedIn", true
+	case "signal":
+		return "Signal", true
+	case "telegram":
+		return "Telegram", true
+	case "discord":
+		return "Discord", true
+	case "slack":
+		return "Slack", true
+	case "matrix":
+		return "Matrix", true
+	}
+	return "", false
+}
+
+// networkLabel names a network: its connector's display name, else a
+// known origin's name, else the name itself.
+func networkLabel(v *view, n string) string {
+	if _, ok := v.networks[n]; ok {
+		return v.networkName(n)
+	}
+	if l, ok := originName(n); ok {
+		return l
+	}
+	return n
+}
+
 // stateLabel is a connection state in the user's words.
 func stateLabel(state connectors.ConnState) string {
 	switch state {

@@ -24,6 +24,8 @@ type sidebar struct {
 	filters  map[string]*navItem
 	accounts *fyne.Container
 	rows     map[string]*accountRow
+	bridged  *fyne.Container     // the BRIDGED section: origin networks as filters
+	origins  map[string]*navItem // its rows by network name
 	hover    *widget.PopUp
 }
 
@@ -47,7 +49,7 @@ func newNavItem(icon fyne.Resource, title string, tap func()) *navItem {
 }
 
 func newSidebar(v *view) *sidebar {
-	s := &sidebar{v: v, filters: map[string]*navItem{}, rows: map[string]*accountRow{}}
+	s := &sidebar{v: v, filters: map[string]*navItem{}, rows: map[string]*accountRow{}, origins: map[string]*navItem{}}
 	add := widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() { v.showAccountDialog(nil) })
 	add.Importance = widget.LowImportance
 	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), nil)
@@ -78,6 +80,8 @@ func newSidebar(v *view) *sidebar {
 		s.filters[d.key] = n
 		list.Add(n.row)
 	}
+	s.bridged = container.NewVBox()
+	list.Add(s.bridged)
 	s.accounts = container.NewVBox()
 	list.Add(sectionTitle("ACCOUNTS"))
 	list.Add(s.accounts)
@@ -119,11 +123,34 @@ func (s *sidebar) refreshFilters() {
 		switch {
 		case v.brandsOpen:
 			sel = key == "brands"
-		case v.account == "":
+		case v.account == "" && v.network == "":
 			sel = key == string(v.filter)
 		}
 		n.row.setSelected(sel)
 	}
+	s.refreshBridged()
+}
+
+// refreshBridged lists the networks conversations are bridged from (a
+// WhatsApp chat carried by a Matrix account), each a filter.
+func (s *sidebar) refreshBridged() {
+	v := s.v
+	var objs []fyne.CanvasObject
+	if len(v.counts.origins) > 0 {
+		objs = append(objs, sectionTitle("BRIDGED"))
+	}
+	for _, o := range v.counts.origins {
+		n := s.origins[o]
+		if n == nil {
+			o := o
+			n = newNavItem(assets.Icon(o), networkLabel(v, o), func() { v.setNetwork(o) })
+			s.origins[o] = n
+		}
+		n.row.setSelected(v.network == o && !v.brandsOpen)
+		objs = append(objs, n.row)
+	}
+	s.bridged.Objects = objs
+	s.bridged.Refresh()
 }
 
 // accountRow is one account in the sidebar.
@@ -133,6 +160,7 @@ type accountRow struct {
 	name   *widget.Label
 	status *canvas.Text
 	badge  *badge
+	signIn *widget.Button // shown while the account needs sign-in
 	st     core.AccountStatus
 }
 
@@ -144,9 +172,12 @@ func (s *sidebar) newAccountRow(name string) *accountRow {
 		s.v.showAccountDialog(&st)
 	})
 	edit.Importance = widget.LowImportance
+	r.signIn = widget.NewButtonWithIcon("Sign in…", theme.LoginIcon(), func() { s.v.startSignIn(r.st.Name) })
+	r.signIn.Importance = widget.HighImportance
+	r.signIn.Hide()
 	text := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 0),
 		container.NewVBox(r.name, container.New(layout.NewCustomPaddedLayout(-10, 0, 8, 0), r.status)))
-	right := container.NewHBox(container.NewCenter(r.badge), edit)
+	right := container.NewHBox(container.NewCenter(r.badge), container.NewCenter(r.signIn), edit)
 	r.row = newTapRow(container.NewBorder(nil, nil, fixed(r.dot, fyne.NewSize(10, 10)), right, text), func() {
 		if s.v.account == r.st.Name {
 			s.v.setFilter(storage.FilterAll, "")
@@ -186,6 +217,11 @@ func (r *accountRow) update(st core.AccountStatus, selected bool) {
 		n = fmt.Sprint(st.Unread)
 	}
 	r.badge.set(n, false)
+	if st.State == connectors.StateNeedsSignIn && hasCapability(st, connectors.CapSignIn) {
+		r.signIn.Show()
+	} else {
+		r.signIn.Hide()
+	}
 	r.row.setSelected(selected)
 }
 

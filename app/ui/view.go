@@ -50,6 +50,7 @@ const (
 type counts struct {
 	unread, awaiting, requests, blocked int
 	oldestWait                          time.Time
+	origins                             []string // networks conversations are bridged from
 }
 
 // view is the main window's content and state. Every field is read and
@@ -70,6 +71,7 @@ type view struct {
 
 	filter     storage.Filter
 	account    string // account filter; "" = all accounts
+	network    string // network filter (bridged conversations included); "" = all networks
 	brandsOpen bool
 	networks   map[string]connectors.NetworkInfo
 	netOrder   []string
@@ -80,8 +82,9 @@ type view struct {
 	searchDlg  *searchDialog
 	switchDlg  *switcher
 	acceptDlg  *acceptForm
-	newMsgDlg  *newMessage // the last New message dialog opened
-	unsubMsg   string      // the last unsubscribe confirmation's text
+	newMsgDlg  *newMessage   // the last New message dialog opened
+	unsubMsg   string        // the last unsubscribe confirmation's text
+	signIn     *signInDialog // the last sign-in dialog opened
 	// chooseSaveFile asks where to save a file named name and calls cb
 	// with the chosen path (not at all when the user cancels); tests
 	// replace Fyne's dialog with a folder of their own.
@@ -339,7 +342,7 @@ func (v *view) reloadAccounts() {
 }
 
 func (v *view) reloadConvs() {
-	q := storage.ConvQuery{Filter: v.filter, Account: v.account, Limit: v.list.wantRows()}
+	q := storage.ConvQuery{Filter: v.filter, Account: v.account, Network: v.network, Limit: v.list.wantRows()}
 	v.coalesce("convs", func(ctx context.Context) func() {
 		convs, err := v.be.Conversations(ctx, q)
 		if err != nil {
@@ -347,7 +350,7 @@ func (v *view) reloadConvs() {
 			return nil
 		}
 		return func() {
-			if q.Filter != v.filter || q.Account != v.account {
+			if q.Filter != v.filter || q.Account != v.account || q.Network != v.network {
 				return // the user switched filters meanwhile; a newer load follows
 			}
 			v.list.set(convs, q.Limit)
@@ -369,6 +372,7 @@ func (v *view) reloadCounts() {
 			v.log.Error("conversation counts", "err", err)
 		}
 		c.unread, c.awaiting, c.oldestWait, c.requests, c.blocked = n.Unread, n.Awaiting, n.OldestWait, n.Requests, n.Blocked
+		c.origins = n.Origins
 		return func() {
 			v.counts = c
 			v.side.refreshFilters()
@@ -379,11 +383,20 @@ func (v *view) reloadCounts() {
 
 // setFilter switches the middle pane's filter (and leaves the Brands view).
 func (v *view) setFilter(f storage.Filter, account string) {
-	v.filter, v.account = f, account
+	v.filter, v.account, v.network = f, account, ""
 	v.showBrands(false)
 	v.side.refreshFilters()
 	v.side.refreshAccounts()
 	v.list.resetPaging()
+	v.reloadConvs()
+}
+
+// setNetwork shows every conversation of one network, those bridged
+// from it included.
+func (v *view) setNetwork(n string) {
+	v.setFilter(storage.FilterAll, "")
+	v.network = n
+	v.side.refreshFilters()
 	v.reloadConvs()
 }
 
