@@ -47,7 +47,13 @@ func (mailHarness) Start(t *testing.T) conformance.Server {
 	for n := range 3 {
 		users = append(users, dovecot.User{Name: mailUser(n), Password: mailPassword(n)})
 	}
-	return &mailServer{srv: dovecot.New(t, users...)}
+	srv := dovecot.New(t, users...)
+	t.Cleanup(func() {
+		if t.Failed() { // what the server saw, for a failure that depends on timing
+			t.Logf("dovecot log (end):\n%s", srv.Log())
+		}
+	})
+	return &mailServer{srv: srv}
 }
 
 func mailUser(n int) string     { return "user" + strconv.Itoa(n) + "@localhost" }
@@ -84,9 +90,11 @@ func (s *mailServer) Account(t *testing.T, n int, opt conformance.Options) (conn
 }
 
 func (s *mailServer) Restart(t *testing.T) {
+	start := time.Now()
 	if err := s.srv.Restart(); err != nil {
 		t.Fatalf("restart dovecot: %v", err)
 	}
+	t.Logf("dovecot restarted in %s", time.Since(start).Round(time.Millisecond))
 }
 
 func TestConformance(t *testing.T) { conformance.Run(t, mailHarness{}) }

@@ -10,6 +10,7 @@
 package dovecot
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -256,7 +257,56 @@ func (s *Server) startProcess() error {
 			return fmt.Errorf("dovecot: %w; log:\n%s", err, s.logTail())
 		}
 	}
+	if err := waitAuthReady(s.IMAPAddr, exited, readyLimit); err != nil {
+		s.stopProcess()
+		return fmt.Errorf("dovecot: %w; log:\n%s", err, s.logTail())
+	}
 	return nil
+}
+
+// readyLimit bounds the wait for Dovecot's authentication process after a
+// start: seconds on a quiet machine, far more on a loaded one.
+const readyLimit = 90 * time.Second
+
+// waitAuthReady waits until Dovecot can log users in. Its ports open
+// before its authentication process answers; until then a client is
+// greeted with "Waiting for authentication process to respond.." and a
+// login waits (seconds on a quiet machine, tens on a loaded one). A
+// server is ready when a new connection is greeted at once with the real
+// greeting, so tests' deadlines measure the client, not the server's start.
+func waitAuthReady(addr string, exited <-chan struct{}, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		if greetedReady(addr, time.Until(deadline)) {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("exited before its authentication process was ready")
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("authentication process not ready after %s", limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// greetedReady connects and reports whether the greeting is the ready one
+// (an untagged OK that is not "Waiting for authentication process").
+func greetedReady(addr string, limit time.Duration) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(min(limit, 10*time.Second)))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "* OK") || strings.Contains(line, "Waiting for authentication") {
+		return false
+	}
+	_, _ = c.Write([]byte("z LOGOUT\r\n"))
+	return true
 }
 
 // stopProcess kills Dovecot's whole process group and waits for it.
