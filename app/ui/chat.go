@@ -45,7 +45,7 @@ type chatPane struct {
 	marking   bool  // a MarkRead is in flight
 	drafts    drafts
 
-	icon     *canvas.Image
+	icon     *convFace
 	title    *widget.Label
 	subtitle *canvas.Text
 	typingL  *canvas.Text
@@ -64,8 +64,7 @@ type chatPane struct {
 
 func newChatPane(v *view) *chatPane {
 	p := &chatPane{v: v, measure: widget.NewRichText()}
-	p.icon = canvas.NewImageFromResource(assets.AppIcon())
-	p.icon.FillMode = canvas.ImageFillContain
+	p.icon = newConvFace(34)
 	p.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.title.SizeName = theme.SizeNameSubHeadingText
 	p.title.Truncation = fyne.TextTruncateEllipsis
@@ -81,7 +80,7 @@ func newChatPane(v *view) *chatPane {
 		}
 	})
 	p.more.Importance = widget.LowImportance
-	head := container.NewBorder(nil, nil, fixed(p.icon, fyne.NewSize(32, 32)), container.NewHBox(p.mute, p.more),
+	head := container.NewBorder(nil, nil, fixed(p.icon, fyne.NewSize(36, 36)), container.NewHBox(p.mute, p.more),
 		container.NewVBox(container.New(layout.NewCustomPaddedLayout(-4, -8, -4, 0), p.title),
 			container.NewHBox(p.subtitle, p.typingL)))
 	header := container.NewVBox(paneHeader(container.New(layout.NewCustomPaddedLayout(0, 0, 12, 8), head)), widget.NewSeparator())
@@ -439,8 +438,7 @@ func (p *chatPane) conversationChanged(row int64) {
 
 func (p *chatPane) refreshHeader() {
 	c := p.conv
-	p.icon.Resource = p.v.networkIcon(c.Network)
-	p.icon.Refresh()
+	p.icon.set(c, convIcon(p.v, c))
 	p.title.SetText(convTitle(c))
 	kind := "Direct message"
 	if c.Group {
@@ -494,7 +492,7 @@ func (p *chatPane) accountsChanged() {
 	case !ok:
 		reason = fmt.Sprintf("The account %q was removed; you can read this conversation but not answer.", p.conv.Account)
 	case p.conv.PeerBlocked:
-		reason = fmt.Sprintf("You blocked %s. Unblock it (the ⋮ menu above) to write to it.", p.conv.RemoteID)
+		reason = fmt.Sprintf("You blocked %s. Unblock it above to write to it.", p.conv.RemoteID)
 	case st.Disabled:
 		reason = fmt.Sprintf("%s is disabled.", st.Name)
 	case st.State != connectors.StateOnline:

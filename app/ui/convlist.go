@@ -41,6 +41,7 @@ func newConvList(v *view) *convList {
 	l.list.HideSeparators = true
 	l.title = widget.NewLabelWithStyle("All conversations", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.title.SizeName = theme.SizeNameSubHeadingText
+	l.title.Truncation = fyne.TextTruncateEllipsis
 	l.search = widget.NewButtonWithIcon("", theme.SearchIcon(), func() { v.showSearch() })
 	l.search.Importance = widget.LowImportance
 	sw := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.showSwitcher() })
@@ -145,7 +146,7 @@ type convItem struct {
 	row     int64
 	conv    storage.Conversation
 	tap     *tapRow
-	icon    *canvas.Image
+	icon    *convFace
 	title   *widget.Label
 	when    *canvas.Text
 	snippet *widget.Label
@@ -154,9 +155,8 @@ type convItem struct {
 }
 
 func newConvItem(l *convList) *convItem {
-	it := &convItem{l: l, icon: canvas.NewImageFromResource(assets.AppIcon()), title: widget.NewLabel(""),
+	it := &convItem{l: l, icon: newConvFace(34), title: widget.NewLabel(""),
 		when: mutedText(""), snippet: widget.NewLabel(""), badge: newBadge()}
-	it.icon.FillMode = canvas.ImageFillContain
 	it.title.Truncation = fyne.TextTruncateEllipsis
 	it.snippet.Truncation = fyne.TextTruncateEllipsis
 	it.snippet.SizeName = theme.SizeNameCaptionText
@@ -167,7 +167,7 @@ func newConvItem(l *convList) *convItem {
 	it.top = top
 	bottom := container.NewBorder(nil, nil, nil, container.NewCenter(it.badge), tight(it.snippet))
 	body := container.New(layout.NewCustomPaddedLayout(4, 4, 0, 0), container.NewVBox(top, bottom))
-	it.tap = newTapRow(container.NewBorder(nil, nil, fixed(it.icon, fyne.NewSize(32, 32)), nil, body), func() {
+	it.tap = newTapRow(container.NewBorder(nil, nil, fixed(it.icon, fyne.NewSize(36, 36)), nil, body), func() {
 		if it.row != 0 {
 			l.v.openConversation(it.row)
 		}
@@ -195,8 +195,7 @@ func convIcon(v *view, c storage.Conversation) fyne.Resource {
 
 func (it *convItem) set(c storage.Conversation, v *view) {
 	it.row, it.conv = c.Row, c
-	it.icon.Resource = convIcon(v, c)
-	it.icon.Refresh()
+	it.icon.set(c, convIcon(v, c))
 	it.title.SetText(convTitle(c))
 	it.title.TextStyle.Bold = c.Unread > 0
 	it.title.Refresh()

@@ -40,6 +40,7 @@ type requestPanel struct {
 	unblock *widget.Button
 	purge   *widget.Button
 	unsub   *widget.Button
+	buttons *fyne.Container // wraps in a narrow window
 	conv    storage.Conversation
 	handle  string
 	msgID   string
@@ -49,6 +50,7 @@ func newRequestPanel(v *view) *requestPanel {
 	r := &requestPanel{v: v, title: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		reason: widget.NewLabel("")}
 	r.reason.Wrapping = fyne.TextWrapWord
+	r.title.Wrapping = fyne.TextWrapWord // a long handle wraps instead of widening the window
 	r.accept = widget.NewButtonWithIcon("Accept…", theme.ConfirmIcon(), r.showAccept)
 	r.accept.Importance = widget.HighImportance
 	r.block = widget.NewButtonWithIcon("Block", theme.CancelIcon(), func() { r.setConsent(consentBlocked, nil, time.Time{}) })
@@ -61,9 +63,10 @@ func newRequestPanel(v *view) *requestPanel {
 	})
 	bg := canvas.NewRectangle(themeColor(colorOwnMsg))
 	bg.CornerRadius = 8
-	buttons := container.NewHBox(r.accept, r.block, r.unsub, r.person, r.unblock, r.purge)
+	// The buttons wrap in a narrow window instead of widening it.
+	r.buttons = container.New(&flowBox{}, r.accept, r.block, r.unsub, r.person, r.unblock, r.purge)
 	card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12),
-		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), nil, r.title), r.reason, buttons)))
+		container.NewVBox(container.NewBorder(nil, nil, widget.NewIcon(theme.QuestionIcon()), nil, r.title), r.reason, r.buttons)))
 	r.root = container.NewVBox(container.New(layout.NewCustomPaddedLayout(8, 4, 12, 12), card))
 	r.root.Hide()
 	return r

@@ -58,6 +58,7 @@ func newSidebar(v *view) *sidebar {
 	logo := canvas.NewImageFromResource(assets.AppIcon())
 	logo.FillMode = canvas.ImageFillContain
 	name := widget.NewLabelWithStyle("Switchboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis // a narrow window narrows the sidebar first
 	header := container.NewBorder(nil, nil, fixed(logo, fyne.NewSize(26, 26)), container.NewHBox(add, settings), name)
 
 	type def struct {

@@ -161,11 +161,11 @@ func TestBridgedConversationShowsItsOriginsIcon(t *testing.T) {
 	if c, _ := h.convByTitle("own-chat"); c.Origin != "" || c.LastText != "hello from the network itself" {
 		t.Fatalf("unbridged row: origin %q, text %q", c.Origin, c.LastText)
 	}
-	if wa.icon.Resource != assets.Icon("whatsapp") {
-		t.Fatalf("bridged row shows %s; want WhatsApp's icon", wa.icon.Resource.Name())
+	if wa.icon.badge.Resource != assets.Icon("whatsapp") {
+		t.Fatalf("bridged row shows %s; want WhatsApp's icon", wa.icon.badge.Resource.Name())
 	}
-	if own.icon.Resource != h.v.networkIcon("signinfake") {
-		t.Fatalf("unbridged row shows %s; want its own network's icon", own.icon.Resource.Name())
+	if own.icon.badge.Resource != h.v.networkIcon("signinfake") {
+		t.Fatalf("unbridged row shows %s; want its own network's icon", own.icon.badge.Resource.Name())
 	}
 	// The sidebar groups by origin: a WhatsApp filter lists only its chat.
 	var wf *navItem
