@@ -95,7 +95,12 @@ func newChatPane(v *view) *chatPane {
 
 	p.composer = newComposer(p.submit)
 	p.drafts = drafts{p: p, known: map[int64]string{}}
-	p.composer.OnChanged = p.drafts.changed
+	p.composer.OnChanged = func(text string) {
+		if p.composer.fit(text) {
+			p.relayout() // the composer grew or shrank: the messages make room
+		}
+		p.drafts.changed(text)
+	}
 	p.subject = widget.NewEntry()
 	p.subject.SetPlaceHolder("Subject (optional)")
 	p.subject.Hide()
@@ -488,6 +493,7 @@ func (p *chatPane) accountsChanged() {
 	p.refreshPendingFiles()
 	st, ok := p.v.accountStatus(p.conv.Account)
 	reason := ""
+	queued := "" // offline: the user writes on, the outbox holds it
 	switch {
 	case !ok:
 		reason = fmt.Sprintf("The account %q was removed; you can read this conversation but not answer.", p.conv.Account)
@@ -496,14 +502,19 @@ func (p *chatPane) accountsChanged() {
 	case st.Disabled:
 		reason = fmt.Sprintf("%s is disabled.", st.Name)
 	case st.State != connectors.StateOnline:
-		reason = fmt.Sprintf("%s is %s", st.Name, strings.ToLower(stateLabel(st.State)))
+		queued = fmt.Sprintf("%s is %s", st.Name, strings.ToLower(stateLabel(st.State)))
 		if st.Reason != "" {
-			reason += ": " + st.Reason
+			queued += ": " + st.Reason
 		}
-		reason += ". You can write again once it is back online."
+		queued += ". What you write waits in the outbox (shown as pending) and goes out when it is back online."
 	}
 	if reason == "" {
-		p.offline.Hide()
+		if queued != "" {
+			p.offline.SetText(queued)
+			p.offline.Show()
+		} else {
+			p.offline.Hide()
+		}
 		p.subject.Enable()
 		p.composer.Enable()
 		p.send.Enable()

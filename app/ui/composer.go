@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"switchboard/app/core"
@@ -23,15 +25,50 @@ type composer struct {
 	// onShortcut handles window shortcuts (Ctrl+F, Ctrl+K) typed while
 	// the composer has the focus; true means handled.
 	onShortcut func(fyne.Shortcut) bool
+	rows       int // rows shown (fit)
 }
 
 func newComposer(onSend func()) *composer {
 	c := &composer{onSend: onSend}
 	c.MultiLine = true
 	c.Wrapping = fyne.TextWrapWord
+	c.rows = 1
 	c.SetMinRowsVisible(1)
 	c.ExtendBaseWidget(c)
 	return c
+}
+
+// maxComposerRows is how tall the composer grows before it scrolls.
+const maxComposerRows = 5
+
+// rowsFor is how many rows text needs at the composer's width (its own
+// lines, and long ones wrapped), between 1 and maxComposerRows.
+func (c *composer) rowsFor(text string) int {
+	width := c.Size().Width - 4*theme.InnerPadding()
+	rows := 0
+	for _, line := range strings.Split(text, "\n") {
+		n := 1
+		if width > 0 {
+			w := fyne.MeasureText(line, theme.TextSize(), fyne.TextStyle{}).Width
+			n = max(1, int(math.Ceil(float64(w/width))))
+		}
+		rows += n
+		if rows >= maxComposerRows {
+			return maxComposerRows
+		}
+	}
+	return max(rows, 1)
+}
+
+// fit grows or shrinks the composer to its text; it reports a change.
+func (c *composer) fit(text string) bool {
+	rows := c.rowsFor(text)
+	if rows == c.rows {
+		return false
+	}
+	c.rows = rows
+	c.SetMinRowsVisible(rows)
+	return true
 }
 
 func (c *composer) shiftHeld() bool {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -64,5 +65,32 @@ func TestConversationIconsShowWhoAndWhere(t *testing.T) {
 	// One person, one colour: the list's face and the messages' share it.
 	if direct.face.circle.FillColor != nameColor("jordan") {
 		t.Fatal("the list colours jordan differently from the messages")
+	}
+}
+
+// The composer grows with its text up to a few lines, then scrolls, and
+// shrinks back when the message is sent.
+func TestComposerGrowsWithItsText(t *testing.T) {
+	h := newHarness(t, "Work")
+	fc := fakes.conn(t, h, "Work")
+	fc.push(inbound("Work", "jordan", "jordan", "hi", false))
+	h.waitFor("jordan listed", func() bool { _, ok := h.convByTitle("jordan"); return ok })
+	h.tapConversation("jordan")
+	comp := h.v.chat.composer
+	one := comp.MinSize().Height
+	comp.SetText("first\nsecond\nthird")
+	three := comp.MinSize().Height
+	if three <= one+10 {
+		t.Fatalf("three lines: composer %.0f px tall, one line %.0f", three, one)
+	}
+	comp.SetText(strings.Repeat("line\n", 20))
+	if many := comp.MinSize().Height; many <= three || comp.rows != maxComposerRows {
+		t.Fatalf("twenty lines: %.0f px, %d rows; want it capped at %d rows", many, comp.rows, maxComposerRows)
+	}
+	comp.shift = func() bool { return false }
+	comp.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.settle()
+	if got := comp.MinSize().Height; got != one {
+		t.Fatalf("after sending the composer is %.0f px, want %.0f", got, one)
 	}
 }

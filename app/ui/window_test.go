@@ -342,20 +342,42 @@ func TestBrandsViewChangesConsentAndShowsHistory(t *testing.T) {
 	h.waitFor("blocked counted", func() bool { return h.v.counts.blocked == 1 && h.v.counts.requests == 0 })
 }
 
-func TestOfflineAccountDisablesComposerWithReason(t *testing.T) {
+// Offline, the user can still write: the note says why and that the
+// message waits; it shows as pending and goes out on reconnect.
+func TestOfflineAccountQueuesWhatYouWrite(t *testing.T) {
 	h := newHarness(t, "Work")
 	fc := fakes.conn(t, h, "Work")
 	fc.push(inbound("Work", "zoe", "zoe", "hi", false))
 	h.waitFor("zoe", func() bool { _, ok := h.convByTitle("zoe"); return ok })
 	h.tapConversation("zoe")
 	fc.push(connectors.ConnectionState{Account: "Work", State: connectors.StateOffline, Reason: "connection reset by peer"})
-	h.waitFor("the composer disabled", func() bool { return h.v.chat.composer.Disabled() })
-	if !h.v.chat.offline.Visible() || !strings.Contains(h.v.chat.offline.Text, "connection reset by peer") {
+	h.waitFor("the offline note", func() bool { return h.v.chat.offline.Visible() })
+	if !strings.Contains(h.v.chat.offline.Text, "connection reset by peer") || !strings.Contains(h.v.chat.offline.Text, "waits in the outbox") {
 		t.Fatalf("offline note %q", h.v.chat.offline.Text)
 	}
 	if st := h.v.side.rows["Work"].status.Text; !strings.Contains(st, "Offline") {
 		t.Fatalf("sidebar status %q", st)
 	}
+	comp := h.v.chat.composer
+	if comp.Disabled() {
+		t.Fatal("the composer is disabled while offline; the user cannot write")
+	}
+	comp.shift = func() bool { return false }
+	test.Type(comp, "written while offline")
+	comp.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.waitFor("the message shown pending", func() bool {
+		for _, m := range h.v.chat.msgs {
+			if m.Text == "written while offline" && m.SendState == storage.SendPending {
+				return true
+			}
+		}
+		return false
+	})
+	if contains(fakes.sentTexts(), "written while offline") {
+		t.Fatal("sent while offline")
+	}
+	fc.push(connectors.ConnectionState{Account: "Work", State: connectors.StateOnline, Self: "me"})
+	h.waitFor("sent on reconnect", func() bool { return contains(fakes.sentTexts(), "written while offline") })
 }
 
 func TestOriginalOfAMessageOpensFromTheConversation(t *testing.T) {
