@@ -204,3 +204,29 @@ func TestAwaitingReplyIsWhatTheUserOwes(t *testing.T) {
 	fc.push(inbound("Work", "jordan", "jordan", "hello? any news?", false))
 	h.waitFor("jordan back in Awaiting", func() bool { return has(h.listed(storage.FilterAwaiting), "jordan") })
 }
+
+// A group message naming the user stands out in the conversation.
+func TestMentionsOfTheUserAreHighlighted(t *testing.T) {
+	h := newHarness(t)
+	if err := h.core.AddAccount(h.ctx, core.AccountSpec{Name: "Work", Network: "uitest",
+		Settings: map[string]string{"server": "chat.test:6697", "nick": "ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	fc := fakes.conn(t, h, "Work")
+	h.waitFor("online as ada", func() bool { st, ok := h.v.accountStatus("Work"); return ok && st.Self == "ada" })
+	fc.push(inbound("Work", "#team", "maria", "lunch at noon", true))
+	fc.push(inbound("Work", "#team", "lee", "ada: can you check the deploy?", true))
+	h.waitFor("#team listed", func() bool { _, ok := h.convByTitle("#team"); return ok })
+	h.tapConversation("#team")
+	h.waitFor("both messages shown", func() bool { return len(h.renderedMessages()) == 2 })
+	for _, o := range test.LaidOutObjects(h.v.chat.list) {
+		mi, ok := o.(*msgItem)
+		if !ok || mi.row.day != "" || !mi.Visible() {
+			continue
+		}
+		mention := mi.bg.FillColor == themeColor(colorMention)
+		if mention != strings.HasPrefix(mi.msg.Text, "ada:") {
+			t.Fatalf("%q highlighted as a mention: %v", mi.msg.Text, mention)
+		}
+	}
+}

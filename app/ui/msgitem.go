@@ -155,11 +155,15 @@ func (it *msgItem) set(r chatRow, m storage.Message, highlight bool) {
 		it.bg.FillColor = themeColor(colorSelected)
 	case m.Direction == storage.Out:
 		it.bg.FillColor = themeColor(colorOwnMsg)
+	case m.Mention:
+		it.bg.FillColor = themeColor(colorMention)
 	default:
 		it.bg.FillColor = color.Transparent
 	}
 	if m.Direction == storage.Out {
 		it.accent.FillColor = themeColor(theme.ColorNamePrimary)
+	} else if m.Mention {
+		it.accent.FillColor = themeColor(colorAway)
 	} else {
 		it.accent.FillColor = color.Transparent
 	}

@@ -48,6 +48,7 @@ const (
 	colorAway     fyne.ThemeColorName = "switchboardConnecting"
 	colorFailed   fyne.ThemeColorName = "switchboardFailed"
 	colorMuted    fyne.ThemeColorName = "switchboardMutedText"
+	colorMention  fyne.ThemeColorName = "switchboardMention" // a message naming the user
 )
 
 func rgb(hex uint32) color.NRGBA {
@@ -104,6 +105,8 @@ func (t *appTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 		return rgb(0xEF4444)
 	case colorMuted:
 		return pick(0x6B7280, 0x9CA3AF)
+	case colorMention:
+		return pick(0xFEF3C7, 0x3A2F12)
 	}
 	return theme.DefaultTheme().Color(n, v)
 }
