@@ -25,11 +25,12 @@ const searchLimit = 200
 type searchDialog struct {
 	v      *view
 	dlg    dialog.Dialog
-	entry  *widget.Entry
+	entry  *navEntry
 	status *widget.Label
 	list   *widget.List
 	rows   []searchRow
 	seq    int
+	sel    int // the chosen hit's row (arrow keys), -1 for none
 }
 
 type searchRow struct {
@@ -39,9 +40,23 @@ type searchRow struct {
 }
 
 func (v *view) showSearch() {
-	s := &searchDialog{v: v, entry: widget.NewEntry(), status: widget.NewLabel("")}
-	s.entry.SetPlaceHolder("Search all conversations")
-	s.entry.OnSubmitted = func(string) { s.run() }
+	s := &searchDialog{v: v, entry: newNavEntry(), status: widget.NewLabel(""), sel: -1}
+	s.entry.SetPlaceHolder("Search all conversations — ↑ ↓ pick, Enter opens, Esc closes")
+	s.entry.OnSubmitted = func(string) {
+		if s.sel >= 0 && s.sel < len(s.rows) {
+			s.open(s.rows[s.sel].hit)
+			return
+		}
+		s.run()
+	}
+	s.entry.onMove = func(d int) {
+		s.sel = moveSel(s.sel, d, len(s.rows), func(i int) bool { return s.rows[i].header })
+		s.list.Refresh()
+		if s.sel >= 0 {
+			s.list.ScrollTo(s.sel)
+		}
+	}
+	s.entry.onEscape = func() { s.dlg.Hide() }
 	s.entry.OnChanged = func(string) { s.debounce() }
 	s.status.Importance = widget.LowImportance
 	s.list = widget.NewList(func() int { return len(s.rows) }, s.newRow, s.updateRow)
@@ -92,6 +107,7 @@ func (s *searchDialog) run() {
 				return
 			}
 			s.rows = groupHits(hits)
+			s.sel = -1
 			switch {
 			case len(hits) == 0:
 				s.status.SetText("No messages match “" + q + "”.")
@@ -169,14 +185,18 @@ func (r *infoRow) setDetail(s string) {
 
 func (s *searchDialog) newRow() fyne.CanvasObject { return newInfoRow() }
 
+// open shows a hit in its conversation.
+func (s *searchDialog) open(h storage.SearchHit) {
+	s.dlg.Hide()
+	s.v.openAt(h.ConvRow, h.Row)
+}
+
 func (s *searchDialog) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	it := o.(*infoRow)
 	r := s.rows[id]
 	h := r.hit
-	it.tap.OnTapped = func() {
-		s.dlg.Hide()
-		s.v.openAt(h.ConvRow, h.Row)
-	}
+	it.tap.OnTapped = func() { s.open(h) }
+	it.tap.setSelected(id == s.sel)
 	if r.header {
 		it.icon.Resource = s.v.networkIcon(h.Network)
 		it.title.TextStyle.Bold = true
@@ -200,21 +220,28 @@ func (s *searchDialog) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 type switcher struct {
 	v       *view
 	dlg     dialog.Dialog
-	entry   *widget.Entry
+	entry   *navEntry
 	list    *widget.List
 	all     []storage.Conversation
 	matches []storage.Conversation
+	sel     int // the highlighted match (arrow keys; Enter opens it)
 }
 
 func (v *view) showSwitcher() {
-	s := &switcher{v: v, entry: widget.NewEntry()}
-	s.entry.SetPlaceHolder("Jump to a conversation…")
+	s := &switcher{v: v, entry: newNavEntry()}
+	s.entry.SetPlaceHolder("Jump to a conversation — ↑ ↓ pick, Enter opens, Esc closes")
 	s.entry.OnChanged = func(string) { s.filter() }
 	s.entry.OnSubmitted = func(string) {
-		if len(s.matches) > 0 {
-			s.choose(s.matches[0])
+		if s.sel >= 0 && s.sel < len(s.matches) {
+			s.choose(s.matches[s.sel])
 		}
 	}
+	s.entry.onMove = func(d int) {
+		s.sel = moveSel(s.sel, d, len(s.matches), nil)
+		s.list.Refresh()
+		s.list.ScrollTo(s.sel)
+	}
+	s.entry.onEscape = func() { s.dlg.Hide() }
 	s.list = widget.NewList(func() int { return len(s.matches) }, func() fyne.CanvasObject { return newInfoRow() },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			r := o.(*infoRow)
@@ -227,6 +254,7 @@ func (v *view) showSwitcher() {
 			r.note.Refresh()
 			r.relayout()
 			r.tap.OnTapped = func() { s.choose(c) }
+			r.tap.setSelected(id == s.sel)
 		})
 	s.list.HideSeparators = true
 	s.dlg = dialog.NewCustom("Go to conversation", "Close", container.NewBorder(s.entry, nil, nil, nil, s.list), v.win)
@@ -256,6 +284,10 @@ func (s *switcher) filter() {
 				break
 			}
 		}
+	}
+	s.sel = 0 // Enter opens the best match unless the arrows pick another
+	if len(s.matches) == 0 {
+		s.sel = -1
 	}
 	s.list.Refresh()
 }
