@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"switchboard/app/core"
 	"switchboard/storage"
@@ -14,13 +15,36 @@ import (
 
 func (a *app) export(ctx context.Context, args []string) error {
 	fs := newFlags("export")
-	format := fs.String("format", "jsonl", "jsonl")
-	out := fs.String("out", "", "write to FILE instead of stdout")
+	format := fs.String("format", "jsonl", "jsonl or html")
+	out := fs.String("out", "", "write to FILE instead of stdout (html: a new or empty directory)")
+	account := fs.String("account", "", "html: only this account")
+	since := fs.String("since", "", "html: only messages from this date or time on")
+	until := fs.String("until", "", "html: only messages before this time (a date: to the end of that day)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "jsonl" {
-		return usagef("export: the only format is jsonl")
+	var x htmlExport
+	switch *format {
+	case "jsonl":
+		if *account != "" || *since != "" || *until != "" {
+			return usagef("export: --account, --since and --until are for --format html; jsonl exports the whole archive")
+		}
+	case "html":
+		var err error
+		if x.since, err = parseExportTime("since", *since, false); err != nil {
+			return err
+		}
+		if x.until, err = parseExportTime("until", *until, true); err != nil {
+			return err
+		}
+		if !x.since.IsZero() && !x.until.IsZero() && !x.since.Before(x.until) {
+			return usagef("export: --since must be before --until")
+		}
+		if err := prepareExportDir(*out, false); err != nil {
+			return err
+		}
+	default:
+		return usagef("export: the formats are jsonl and html")
 	}
 	api, _, done, err := a.api(ctx)
 	if err != nil {
@@ -33,6 +57,10 @@ func (a *app) export(ctx context.Context, args []string) error {
 			// to a process that knows the passphrase.
 			cl.SetExportPassphrase(func() ([]byte, error) { return a.passphrase(false) })
 		}
+	}
+	if *format == "html" {
+		x.api, x.dir, x.account, x.now = api, *out, *account, time.Now()
+		return a.exportHTML(ctx, api, x)
 	}
 	if *out == "" {
 		bw := bufio.NewWriterSize(a.rawOut(), 1<<16)

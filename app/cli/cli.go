@@ -74,6 +74,7 @@ Messages:
                                      write a message's files (downloaded into the archive first if needed)
   search QUERY [--json] [--limit N] [--offset N]
   export --format jsonl [--out FILE]
+  export --format html --out DIR [--account A] [--since D] [--until D]
   import --format jsonl FILE
   audit [--json]                     every export of the archive (and every refused one)
 

@@ -75,6 +75,11 @@ type API interface {
 
 	// Export writes the whole archive as JSONL.
 	Export(ctx context.Context, w io.Writer) (int, error)
+	// AllowExport asks before an export built from the other calls (the
+	// HTML archive): over the control socket it needs what Export needs
+	// (the passphrase in passphrase mode); allowed or refused, it is
+	// written to the audit log with the format.
+	AllowExport(ctx context.Context, format string) error
 	// Import reads a JSONL archive.
 	Import(ctx context.Context, r io.Reader) (storage.ImportStats, error)
 	// Audit is the archive's audit log: every export, and every refused one.

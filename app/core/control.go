@@ -209,6 +209,9 @@ func (s *controlServer) handle(ctx context.Context, conn net.Conn) {
 	case "Export":
 		s.export(ctx, conn, req.Params)
 		return
+	case "AllowExport":
+		s.allowExport(ctx, conn, req.Params)
+		return
 	case "SaveAttachment":
 		var p pRow
 		if err := json.Unmarshal(req.Params, &p); err != nil {
@@ -240,16 +243,41 @@ type pExport struct {
 	// Passphrase of a passphrase-mode archive: any process of the user can
 	// reach the socket, so the plaintext archive needs what opening it does.
 	Passphrase string `json:"passphrase,omitempty"`
+	// Format names an export the client builds itself (AllowExport: "html").
+	Format string `json:"format,omitempty"`
+}
+
+// exportWho says which process asks for an export, for the audit log.
+func exportWho(conn net.Conn) string {
+	if uid, err := peerUID(conn); err == nil {
+		return fmt.Sprintf("over the control socket, by a process of user %d", uid)
+	}
+	return "over the control socket"
+}
+
+// allowExport answers AllowExport: the passphrase check and audit entry
+// of Export, for an export the client builds from the other methods.
+func (s *controlServer) allowExport(ctx context.Context, conn net.Conn, raw json.RawMessage) {
+	var p pExport
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			writeResponse(conn, nil, fmt.Errorf("bad parameters for AllowExport: %w", err))
+			return
+		}
+	}
+	format := p.Format
+	if format == "" {
+		format = "unnamed format"
+	}
+	err := s.api.exportAllowed(ctx, []byte(p.Passphrase), "("+format+") "+exportWho(conn))
+	writeResponse(conn, struct{}{}, err)
 }
 
 // export checks the passphrase (passphrase mode), logs the export in the
 // archive's audit log, answers, then streams; an error mid-stream
 // truncates it and the client reports the short read.
 func (s *controlServer) export(ctx context.Context, conn net.Conn, raw json.RawMessage) {
-	who := "over the control socket"
-	if uid, err := peerUID(conn); err == nil {
-		who = fmt.Sprintf("over the control socket, by a process of user %d", uid)
-	}
+	who := exportWho(conn)
 	var p pExport
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &p); err != nil {

@@ -400,6 +400,21 @@ func (cl *Client) UnsubscribePlan(ctx context.Context, account, handle string) (
 	return res, cl.call(ctx, "UnsubscribePlan", pUnsub{Account: account, Handle: handle}, &res)
 }
 
+// AllowExport asks the running process to allow (and audit) an export
+// this process builds from the other calls; it sends the passphrase
+// SetExportPassphrase gives.
+func (cl *Client) AllowExport(ctx context.Context, format string) error {
+	p := pExport{Format: format}
+	if cl.exportPass != nil {
+		pass, err := cl.exportPass()
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		p.Passphrase = string(pass)
+	}
+	return cl.call(ctx, "AllowExport", p, nil)
+}
+
 // Export streams the running process's archive as JSONL into w.
 func (cl *Client) Export(ctx context.Context, w io.Writer) (int, error) {
 	conn, err := cl.dial(ctx)
