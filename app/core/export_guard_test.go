@@ -72,3 +72,43 @@ func TestExportOverTheSocketInKeyringModeIsAudited(t *testing.T) {
 		t.Fatalf("audit log = %+v, %v", log, err)
 	}
 }
+
+// TestAllowExportOverTheSocketNeedsThePassphrase: the HTML export, built
+// by the client from the other methods, asks AllowExport first; it has
+// Export's rule (passphrase mode: the passphrase) and audit entries.
+func TestAllowExportOverTheSocketNeedsThePassphrase(t *testing.T) {
+	dir := t.TempDir()
+	pass := func(bool) ([]byte, error) { return []byte("the right passphrase"), nil }
+	c, err := Open(bg, Options{ProfileDir: dir, Keyring: &storagetest.MemKeyring{}, PreferPassphrase: true, Passphrase: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := Dial(bg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.AllowExport(bg, "html"); err == nil || !strings.Contains(err.Error(), "passphrase") {
+		t.Fatalf("without the passphrase: %v", err)
+	}
+	cl.SetExportPassphrase(func() ([]byte, error) { return []byte("a guess"), nil })
+	if err := cl.AllowExport(bg, "html"); err == nil || !strings.Contains(err.Error(), "passphrase") {
+		t.Fatalf("with a wrong passphrase: %v", err)
+	}
+	cl.SetExportPassphrase(func() ([]byte, error) { return pass(false) })
+	if err := cl.AllowExport(bg, "html"); err != nil {
+		t.Fatalf("with the passphrase: %v", err)
+	}
+	if err := c.AllowExport(bg, "html"); err != nil {
+		t.Fatal(err)
+	}
+	log, err := c.Audit(bg)
+	if err != nil || len(log) != 4 {
+		t.Fatalf("audit log = %+v, %v", log, err)
+	}
+	for i, want := range []string{"export refused", "export refused", "export", "export"} {
+		if log[i].Kind != want || !strings.Contains(log[i].Detail, "(html)") {
+			t.Fatalf("audit entry %d = %+v, want kind %q naming html", i, log[i], want)
+		}
+	}
+}
