@@ -178,6 +178,7 @@ func (c *Core) RemoveAccount(ctx context.Context, name string, purge bool) error
 	if err := c.store.DeleteAccount(ctx, name, purge); err != nil {
 		return fmt.Errorf("remove account %q: %w", name, err)
 	}
+	c.pol.orgs.forget(name)
 	c.bus.publish([]Update{{Kind: UpdAccount, Account: name}})
 	return nil
 }

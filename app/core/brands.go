@@ -20,6 +20,7 @@ import (
 type brandPolicy struct {
 	c    *Core
 	list *policy.List
+	orgs brandOrgs // organisations of addresses the user marked as brands
 }
 
 // newBrandPolicy loads the bundled brand list and the user's own
@@ -89,10 +90,15 @@ func (p *brandPolicy) classify(ctx context.Context, account, network, handle str
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return policy.Classification{}, ct, fmt.Errorf("look up contact: %w", err)
 	}
+	org, err := p.orgs.lookup(ctx, p.c.store, account, handle)
+	if err != nil {
+		return policy.Classification{}, ct, fmt.Errorf("look up contact: %w", err)
+	}
 	cls := policy.Classify(policy.ClassifyInput{
 		Network: network, Handle: handle,
 		NetworkKind: toConnKind(ct.Kind), NetworkEvidence: ct.Evidence,
 		Headers: headers, List: p.list, User: toPolicyKind(ct.UserKind),
+		BrandOrg: org,
 	})
 	return cls, ct, nil
 }
@@ -407,6 +413,9 @@ func (c *Core) MarkContact(ctx context.Context, account, handle string, kind sto
 		}
 	}
 	if err := c.store.SetUserKind(ctx, account, handle, kind); err != nil {
+		return fmt.Errorf("mark %s: %w", handle, err)
+	}
+	if err := c.pol.orgs.mark(ctx, c.store, account, handle, kind == storage.ContactBrand); err != nil {
 		return fmt.Errorf("mark %s: %w", handle, err)
 	}
 	if kind == storage.ContactPerson {

@@ -32,6 +32,7 @@ const (
 	SourceNetwork Source = "network" // the connector's flag (bot, business account)
 	SourceHeaders Source = "headers" // message headers (List-Unsubscribe…)
 	SourceList    Source = "list"    // a brand list entry
+	SourceOrg     Source = "org"     // an address of an organisation whose other address the user marked as a brand
 )
 
 // ClassifyInput is everything known about a contact.
@@ -49,6 +50,9 @@ type ClassifyInput struct {
 	// User is the user's word: KindPerson, KindBrand, or "" (or
 	// KindUnknown) when the user has not said.
 	User Kind
+	// BrandOrg is the organisation domain ("acme.example") when the user
+	// marked another address there as a brand (see OrgDomain); "" if not.
+	BrandOrg string
 }
 
 // Classification is the verdict with the evidence for it, in plain words.
@@ -86,6 +90,9 @@ func Classify(in ClassifyInput) Classification {
 	}
 	if e, ok := in.List.Match(in.Network, in.Handle); ok {
 		note(SourceList, fmt.Sprintf("listed in brand list (%s, line %d): %s", e.Origin, e.Line, e))
+	}
+	if in.BrandOrg != "" {
+		note(SourceOrg, fmt.Sprintf("another address at %s was marked as a brand by you", in.BrandOrg))
 	}
 
 	switch {
