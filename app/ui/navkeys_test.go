@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Ctrl+K and search are used from the keyboard: the arrows move a visible
@@ -62,5 +63,27 @@ func TestKeyboardPicksInSwitcherAndSearch(t *testing.T) {
 	key(h.v.searchDlg.entry, fyne.KeyEscape)
 	if h.win.Canvas().Overlays().Top() != nil {
 		t.Fatal("Escape left search open")
+	}
+}
+
+// The gear menu has Quit, the keyboard shortcuts and About.
+func TestGearMenuHasShortcutsAboutAndQuit(t *testing.T) {
+	h := newHarness(t, "Work")
+	m := h.v.settingsMenu()
+	for _, label := range []string{"New message", "Keyboard shortcuts", "About Switchboard", "Quit"} {
+		menuItem(t, m, label)
+	}
+	menuItem(t, m, "Keyboard shortcuts").Action()
+	top := h.win.Canvas().Overlays().Top()
+	found := false
+	if top != nil {
+		for _, o := range test.LaidOutObjects(top) {
+			if l, ok := o.(*widget.Label); ok && l.Text == "Ctrl+N" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the shortcuts dialog does not list Ctrl+N")
 	}
 }

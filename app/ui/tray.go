@@ -145,6 +145,12 @@ func (v *view) installShortcuts() {
 
 // showSettingsMenu opens the sidebar's settings menu.
 func (v *view) showSettingsMenu(anchor fyne.CanvasObject) {
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(anchor)
+	widget.ShowPopUpMenuAtPosition(v.settingsMenu(), v.win.Canvas(), pos.Add(fyne.NewPos(0, anchor.Size().Height)))
+}
+
+// settingsMenu is the gear menu: actions, theme, quiet hours, help, Quit.
+func (v *view) settingsMenu() *fyne.Menu {
 	cur := v.app.Preferences().StringWithFallback(prefTheme, themeSystem)
 	themeItem := func(label, val string) *fyne.MenuItem {
 		it := fyne.NewMenuItem(label, func() { v.setTheme(val) })
@@ -163,10 +169,11 @@ func (v *view) showSettingsMenu(anchor fyne.CanvasObject) {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Quiet hours…", v.showQuietHours),
 		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Keyboard shortcuts…", v.showShortcuts),
+		fyne.NewMenuItem("About Switchboard…", v.showAbout),
 		fyne.NewMenuItem("Quit  (Ctrl+Q)", v.quit),
 	)
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(anchor)
-	widget.ShowPopUpMenuAtPosition(menu, v.win.Canvas(), pos.Add(fyne.NewPos(0, anchor.Size().Height)))
+	return menu
 }
 
 func (v *view) setTheme(val string) {
