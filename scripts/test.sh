@@ -4,7 +4,7 @@
 # OS keyring the archive keys live in), with a throwaway HOME.
 #   scripts/test.sh                 everything (what `make test` runs)
 #   scripts/test.sh ./app/core/...  only these packages (gofmt still checks all)
-# GOTESTFLAGS adds flags to go test, e.g. GOTESTFLAGS='-run Draft -count=3'.
+# GOTESTFLAGS adds flags to go test, e.g. GOTESTFLAGS="-run 'Draft|Quit' -count=3".
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,12 +27,11 @@ echo "== go test -race"
 export GOPATH="$(go env GOPATH)" GOMODCACHE="$(go env GOMODCACHE)" GOCACHE="$(go env GOCACHE)"
 export SWITCHBOARD_TEST_HOME="$(mktemp -d)"
 trap 'rm -rf "$SWITCHBOARD_TEST_HOME"' EXIT
-# GOTESTFLAGS and the packages are passed through the environment and split
-# on spaces only, so `-run 'A|B'` is not read as a shell pipe.
+# GOTESTFLAGS is read as shell words, as you would type them:
+# GOTESTFLAGS="-run 'TestA|TestB' -count=3" (quote a pattern with |).
 export SB_TESTFLAGS="${GOTESTFLAGS:-}" SB_PKGS="$pkgs"
 HOME="$SWITCHBOARD_TEST_HOME" LANG=en_US.UTF-8 dbus-run-session -- sh -c '
   eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL
-  set -f
-  go test -race -timeout 20m -count=1 $SB_TESTFLAGS $SB_PKGS
+  eval "go test -race -timeout 20m -count=1 $SB_TESTFLAGS $SB_PKGS"
 '
