@@ -185,6 +185,14 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsMarkers, "markable") != nil && m.Get("id") != "" {
 		s.c.noteMarkable(conv.ID, m.Get("from"), m.Get("id"))
 	}
+	// The receipt waits for the core's Acknowledge: it goes only to a
+	// sender whose message was delivered, never to a held brand. It is noted before the message is emitted,
+	// or an Acknowledge that comes at once would find nothing to answer.
+	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsReceipts, "request") != nil && m.Get("id") != "" {
+		if mr, ok := evs[0].(connectors.MessageReceived); ok {
+			s.c.noteReceipt(mr.Message.RemoteID, m.Get("from"), m.Get("id"))
+		}
+	}
 	if o != fromArchive {
 		for _, ev := range evs {
 			if !s.emit(ev) {
@@ -193,13 +201,6 @@ func (s *session) messageEvents(m *Element, o origin, archiveID string, stamp ti
 		}
 		if sid := stanzaID(m, archive); sid != "" && o == fromLive {
 			s.c.noteArchiveID(key, sid)
-		}
-	}
-	// The receipt waits for the core's Acknowledge: it goes only to a
-	// sender whose message was delivered, never to a held brand.
-	if hasBody && o == fromLive && !out && conv.Kind == connectors.Direct && m.Child(nsReceipts, "request") != nil && m.Get("id") != "" {
-		if mr, ok := evs[0].(connectors.MessageReceived); ok {
-			s.c.noteReceipt(mr.Message.RemoteID, m.Get("from"), m.Get("id"))
 		}
 	}
 	return evs
